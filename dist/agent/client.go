@@ -1,0 +1,133 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"time"
+
+	"github.com/anacrolix/torrent"
+	"github.com/anacrolix/torrent/mse"
+	"github.com/anacrolix/torrent/storage"
+	"golang.org/x/time/rate"
+)
+
+// swarmFlags are the BitTorrent settings shared by seeder and peer.
+type swarmFlags struct {
+	port        int
+	ipv6        bool
+	maxConns    int
+	halfOpen    int
+	dialTimeout time.Duration
+	uploadBps   int64
+	downloadBps int64
+	verbose     bool
+}
+
+func (s *swarmFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&s.port, "port", 0, "BitTorrent listen port (0: any free port)")
+	fs.BoolVar(&s.ipv6, "ipv6", false, "also use IPv6")
+	fs.IntVar(&s.maxConns, "max-conns", 80, "established connections per torrent")
+	fs.IntVar(&s.halfOpen, "half-open", 40, "connection attempts in flight per torrent")
+	fs.DurationVar(&s.dialTimeout, "dial-timeout", 2*time.Second, "peer connection timeout")
+	fs.Int64Var(&s.uploadBps, "max-upload-rate", 0, "upload cap in bytes/s (0: none)")
+	fs.Int64Var(&s.downloadBps, "max-download-rate", 0, "download cap in bytes/s (0: none)")
+	fs.BoolVar(&s.verbose, "verbose", false, "log the BitTorrent library's info messages")
+}
+
+// clientConfig is anacrolix's configuration tuned for a datacenter fleet:
+// no DHT, no UPnP, no IPv6 unless asked, TCP only, no stream encryption,
+// short dial timeouts and connection limits sized for swarms of hundreds.
+func clientConfig(s swarmFlags, ip net.IP, st storage.ClientImpl, logw io.Writer) *torrent.ClientConfig {
+	cfg := torrent.NewDefaultClientConfig()
+	cfg.NoDHT = true
+	cfg.NoDefaultPortForwarding = true // UPnP
+	cfg.DisableIPv6 = !s.ipv6
+	// uTP exists to yield to other traffic on home links; on a datacenter
+	// LAN it only costs CPU, which the 2-core hosts of a fleet lack.
+	cfg.DisableUTP = true
+	cfg.DisableWebtorrent = true
+	cfg.DisableWebseeds = true
+	cfg.DisableTrackers = false
+	cfg.Seed = true
+	cfg.ListenPort = s.port
+	cfg.PublicIp4 = ip
+	cfg.DefaultStorage = st
+	// RC4 stream encryption hides traffic from ISPs; inside a fleet it only
+	// burns CPU. Plaintext is still offered to peers that ask for the header.
+	cfg.HeaderObfuscationPolicy = torrent.HeaderObfuscationPolicy{Preferred: false, RequirePreferred: false}
+	cfg.CryptoProvides = mse.CryptoMethodPlaintext
+	cfg.NominalDialTimeout = s.dialTimeout
+	cfg.MinDialTimeout = s.dialTimeout / 2
+	cfg.HandshakesTimeout = 4 * time.Second
+	cfg.EstablishedConnsPerTorrent = s.maxConns
+	cfg.HalfOpenConnsPerTorrent = s.halfOpen
+	cfg.TotalHalfOpenConns = 4 * s.halfOpen
+	cfg.TorrentPeersHighWater = 2000
+	cfg.TorrentPeersLowWater = 100
+	// The default of 10 dials/s would take a minute to reach a few hundred
+	// peers announced at once.
+	cfg.DialRateLimiter = rate.NewLimiter(200, 50)
+	if s.uploadBps > 0 {
+		cfg.UploadRateLimiter = rate.NewLimiter(rate.Limit(s.uploadBps), int(max(s.uploadBps, 1<<20)))
+	}
+	if s.downloadBps > 0 {
+		cfg.DownloadRateLimiter = rate.NewLimiter(rate.Limit(s.downloadBps), int(max(s.downloadBps, 1<<20)))
+	}
+	level := slog.LevelWarn
+	if s.verbose {
+		level = slog.LevelInfo
+	}
+	cfg.Slogger = slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: level}))
+	return cfg
+}
+
+// announceIP returns the address to announce: the explicit one if given,
+// else the source address of the route to the tracker. The original ran
+// `host $HOSTNAME`, which broke on hosts without DNS or with several
+// addresses; the route is what the tracker and the other peers can reach.
+func announceIP(explicit string, announceURL string) (net.IP, error) {
+	if explicit != "" {
+		ip := net.ParseIP(explicit)
+		if ip == nil {
+			return nil, fmt.Errorf("IP %q is not an IP address", explicit)
+		}
+		return ip, nil
+	}
+	u, err := url.Parse(announceURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("announce URL %q is not a URL", announceURL)
+	}
+	host := u.Hostname()
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	// A UDP "connection" sends nothing; it only asks the kernel for a route.
+	c, err := net.Dial("udp4", net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, fmt.Errorf("finding the address to announce (route to tracker %s): %w", u.Host, err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).IP, nil
+}
+
+// closeClient closes the client and reports the first error.
+func closeClient(cl *torrent.Client) error {
+	return errors.Join(cl.Close()...)
+}
+
+// waitCtx sleeps for d or until ctx is done.
+func waitCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,195 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	iofs "io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/murderfleet/murder/dist/archive"
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+// runPack: pack SRC DST. A directory becomes a .tgz (the original's
+// `tar -c -z -C SRC/ -f DST --exclude ".git*" .`); with --file, SRC is
+// copied as it is (path_is_file). DST appears atomically.
+func runPack(ctx context.Context, env *runEnv, args []string) error {
+	fs := flag.NewFlagSet("pack", flag.ContinueOnError)
+	isFile := fs.Bool("file", false, "copy the single file SRC instead of packing a directory")
+	var exclude stringList
+	fs.Var(&exclude, "exclude", "glob of names to leave out (repeatable; default .git*)")
+	rest, err := parseFlags(fs, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	src, dst := rest[0], rest[1]
+	if *isFile {
+		return archive.PackFile(ctx, dst, src)
+	}
+	if len(exclude) == 0 {
+		exclude = stringList{".git*"}
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		return fmt.Errorf("files_path: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("files_path %s is not a directory (use path_is_file for a single file)", src)
+	}
+	f, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
+	if err != nil {
+		return err
+	}
+	err = archive.Pack(ctx, f, src, exclude)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), dst)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	fmt.Fprintf(env.stdout, "packed %s into %s\n", src, dst)
+	return nil
+}
+
+// runExtract: extract ARCHIVE DEST. With --torrent, ARCHIVE must first match
+// the SHA-256 that make-torrent recorded: nothing unverified is unpacked.
+func runExtract(ctx context.Context, env *runEnv, args []string) error {
+	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
+	torrentPath := fs.String("torrent", "", "check ARCHIVE against the SHA-256 recorded in this .torrent")
+	isFile := fs.Bool("file", false, "copy ARCHIVE to DEST instead of unpacking it (path_is_file)")
+	merge := fs.Bool("merge", false, "unpack into a DEST that already has content (no_tag_directory)")
+	rest, err := parseFlags(fs, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	src, dest := rest[0], rest[1]
+	if *torrentPath != "" {
+		if err := checkArchive(ctx, src, *torrentPath); err != nil {
+			return err
+		}
+	}
+	if *isFile {
+		if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
+			dest = filepath.Join(dest, filepath.Base(src))
+		}
+		return archive.PackFile(ctx, dest, src)
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := archive.Extract(ctx, f, dest, archive.Options{Merge: *merge}); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "extracted %s into %s\n", src, dest)
+	return nil
+}
+
+func checkArchive(ctx context.Context, file, torrentPath string) error {
+	tf, err := loadTorrent(torrentPath)
+	if err != nil {
+		return err
+	}
+	if tf.ext.SHA256 == "" {
+		return fmt.Errorf("torrent %s records no SHA-256 (not made by murder's make-torrent)", torrentPath)
+	}
+	sum, err := fileSHA256(ctx, file)
+	if err != nil {
+		return err
+	}
+	if sum != tf.ext.SHA256 {
+		return fmt.Errorf("%s: SHA-256 %s differs from %s recorded in %s; not extracting", file, sum, tf.ext.SHA256, torrentPath)
+	}
+	return nil
+}
+
+// runPrepare: prepare DEST creates DEST; --empty removes its content first
+// (unsafe_please_delete), --require-empty fails when it has content.
+func runPrepare(ctx context.Context, env *runEnv, args []string) error {
+	fs := flag.NewFlagSet("prepare", flag.ContinueOnError)
+	empty := fs.Bool("empty", false, "remove everything inside DEST")
+	requireEmpty := fs.Bool("require-empty", false, "fail when DEST is not empty")
+	rest, err := parseFlags(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	dest := filepath.Clean(rest[0])
+	if !filepath.IsAbs(dest) || dest == "/" {
+		return fmt.Errorf("destination_path %q must be an absolute path below /", rest[0])
+	}
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		return fmt.Errorf("destination_path: %w", err)
+	}
+	if fi, err := os.Lstat(dest); err != nil || !fi.IsDir() {
+		return fmt.Errorf("destination_path %s is not a directory", dest)
+	}
+	if *empty {
+		if err := emptyDir(dest); err != nil {
+			return err
+		}
+	}
+	if *requireEmpty {
+		entries, err := os.ReadDir(dest)
+		if err != nil {
+			return err
+		}
+		if len(entries) > 0 {
+			return fmt.Errorf("destination_path %s is not empty", dest)
+		}
+	}
+	return nil
+}
+
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
+	}
+	return errors.Join(errs...)
+}
+
+// runClean: clean PATH... removes files, ignoring absence; it never
+// removes a directory.
+func runClean(ctx context.Context, env *runEnv, args []string) error {
+	fs := flag.NewFlagSet("clean", flag.ContinueOnError)
+	rest, err := parseFlags(fs, args, 1, -1)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range rest {
+		fi, err := os.Lstat(p)
+		if errors.Is(err, iofs.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.IsDir() {
+			errs = append(errs, fmt.Errorf("%s is a directory; not removing it", p))
+			continue
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,211 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/anacrolix/torrent"
+)
+
+// runPeer: peer TORRENT FILE [IP]. The download runs in a detached worker
+// that reports here; this process exits 0 once the worker holds the
+// verified file, and the worker keeps seeding for --seed-time (the
+// original forked a 30 s seeder). One process does both, so the swarm keeps
+// its connections to this peer when it completes.
+func runPeer(ctx context.Context, env *runEnv, args []string) error {
+	o, err := parsePeer(args)
+	if err != nil {
+		return err
+	}
+	tf, err := loadTorrent(o.torrent)
+	if err != nil {
+		return err
+	}
+	if err := checkDestDir(o.file); err != nil {
+		return err
+	}
+	if tf.info.TotalLength() <= 0 {
+		return fmt.Errorf("torrent %s describes no data", o.torrent)
+	}
+	return startDetached(ctx, env, detached{kind: "peer", tag: o.tag, runDir: o.runDir, args: o.args})
+}
+
+func parsePeer(args []string) (*seedOpts, error) {
+	o := &seedOpts{}
+	fs := flag.NewFlagSet("peer", flag.ContinueOnError)
+	o.register(fs)
+	fs.DurationVar(&o.stall, "stall-timeout", 2*time.Minute, "fail when the download makes no progress for this long")
+	fs.DurationVar(&o.seedTime, "seed-time", 30*time.Second, "keep seeding this long after the download completes")
+	rest, err := parseFlags(fs, args, 2, 3)
+	if err != nil {
+		return nil, err
+	}
+	o.positional(rest, args)
+	return o, nil
+}
+
+// checkDestDir fails early when FILE's directory does not exist or is not
+// writable, before a worker starts.
+func checkDestDir(file string) error {
+	dir := filepath.Dir(file)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("destination: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("destination %s is not a directory", dir)
+	}
+	f, err := os.CreateTemp(dir, ".murder-probe-*")
+	if err != nil {
+		return fmt.Errorf("destination %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+func peerWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (err error) {
+	defer func() { rep.finish("done", err) }()
+	release, err := holdPidFile(o.runDir, "peer", o.tag)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tf, err := loadTorrent(o.torrent)
+	if err != nil {
+		return err
+	}
+	ip, err := announceIP(o.ip, tf.announceURL())
+	if err != nil {
+		return err
+	}
+	resume, err := prepareTarget(o.file, tf.info.TotalLength())
+	if err != nil {
+		return err
+	}
+	st := fileStorage(o.file, &tf.info, tf.mi.HashInfoBytes(), true, !resume)
+	defer st.Close()
+	cl, err := torrent.NewClient(clientConfig(o.swarm, ip, st, env.stderr))
+	if err != nil {
+		return fmt.Errorf("BitTorrent client: %w", err)
+	}
+	defer closeClient(cl)
+	t, err := addTorrent(cl, tf)
+	if err != nil {
+		return err
+	}
+	if err := download(ctx, o, tf, cl, t, ip, resume, rep); err != nil {
+		return err
+	}
+	rep.finish("done", nil)
+	waitCtx(ctx, o.seedTime)
+	return nil
+}
+
+// download fetches and verifies the whole torrent.
+func download(ctx context.Context, o *seedOpts, tf *torrentFile, cl *torrent.Client, t *torrent.Torrent, ip net.IP, resume bool, rep *reporter) error {
+	start := time.Now()
+	if resume {
+		missing, err := verifyAll(ctx, t)
+		if err != nil {
+			return fmt.Errorf("verifying data already at %s: %w", o.file, err)
+		}
+		rep.progress("resume verified=%d missing=%d pieces=%d", t.NumPieces()-missing, missing, t.NumPieces())
+	}
+	if err := preflight(ctx, tf, cl, ip, t.BytesMissing()); err != nil {
+		return err
+	}
+	writeErr := make(chan error, 1)
+	t.SetOnWriteChunkError(func(err error) {
+		select {
+		case writeErr <- err:
+		default:
+		}
+	})
+	t.DownloadAll()
+	if err := awaitComplete(ctx, o, t, writeErr, rep); err != nil {
+		return err
+	}
+	if err := finishFile(ctx, o.file, tf); err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	rep.progress("complete have=%d total=%d seconds=%.3f", tf.info.TotalLength(), tf.info.TotalLength(), secs)
+	return nil
+}
+
+// awaitComplete waits for every piece, reporting progress each second, and
+// fails when nothing arrives for the stall timeout or a write fails.
+func awaitComplete(ctx context.Context, o *seedOpts, t *torrent.Torrent, writeErr <-chan error, rep *reporter) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	last, lastChange := t.BytesCompleted(), time.Now()
+	total := t.Length()
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("interrupted with %d of %d bytes: %w", t.BytesCompleted(), total, ctx.Err())
+		case <-t.Complete().On():
+			return nil
+		case err := <-writeErr:
+			return fmt.Errorf("writing %s: %w", o.file, diskError(err))
+		case <-tick.C:
+		}
+		have := t.BytesCompleted()
+		if have != last {
+			last, lastChange = have, time.Now()
+		}
+		st := t.Stats()
+		if err := rep.progress("progress have=%d total=%d peers=%d seeds=%d down=%d up=%d",
+			have, total, st.ActivePeers, st.ConnectedSeeders, st.BytesReadUsefulData.Int64(), st.BytesWrittenData.Int64()); err != nil {
+			return fmt.Errorf("the task that started this peer is gone (%v); stopping", err)
+		}
+		if idle := time.Since(lastChange); idle > o.stall {
+			return fmt.Errorf("swarm stalled: no data for %v (have %d of %d bytes, %d peers connected, %d seeds); is the seeder running?",
+				idle.Round(time.Second), have, total, st.ActivePeers, st.ConnectedSeeders)
+		}
+	}
+}
+
+// finishFile makes sure the completed data is at FILE (anacrolix renames
+// FILE.part when the last piece is written) and checks the SHA-256 that
+// make-torrent recorded, if any.
+func finishFile(ctx context.Context, file string, tf *torrentFile) error {
+	if len(tf.info.Files) == 0 {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if _, err := os.Stat(file); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("download complete but %s did not appear", file)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if tf.ext.SHA256 == "" || len(tf.info.Files) != 0 {
+		return nil
+	}
+	sum, err := fileSHA256(ctx, file)
+	if err != nil {
+		return err
+	}
+	if sum != tf.ext.SHA256 {
+		return fmt.Errorf("%s: SHA-256 %s differs from %s recorded in the torrent", file, sum, tf.ext.SHA256)
+	}
+	return nil
+}
+
+// diskError names the usual cause of a failed write.
+func diskError(err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("disk full: %w", err)
+	}
+	return err
+}

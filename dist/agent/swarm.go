@@ -1,0 +1,159 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/anacrolix/dht/v2/krpc"
+	g "github.com/anacrolix/generics"
+	"github.com/anacrolix/torrent"
+	"github.com/anacrolix/torrent/metainfo"
+	"github.com/anacrolix/torrent/storage"
+	"github.com/anacrolix/torrent/tracker"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sys/unix"
+)
+
+// fileStorage stores the torrent's data exactly at path (a single-file
+// torrent) or below the directory path (a multi-file one). Piece completion
+// is kept in memory only: what is on disk is verified by hashing, never
+// trusted because of its size or an old database.
+//
+// With known set, every piece starts as known-incomplete (a fresh
+// download); otherwise as unknown, to be settled by verifyAll.
+func fileStorage(path string, info *metainfo.Info, ih metainfo.Hash, partFiles, known bool) storage.ClientImplCloser {
+	base := filepath.Base(path)
+	pc := storage.NewMapPieceCompletion()
+	if known {
+		for i := range info.NumPieces() {
+			_ = pc.Set(metainfo.PieceKey{InfoHash: ih, Index: i}, false)
+		}
+	}
+	single := len(info.Files) == 0
+	return storage.NewFileOpts(storage.NewFileClientOpts{
+		ClientBaseDir:   filepath.Dir(path),
+		TorrentDirMaker: func(dir string, _ *metainfo.Info, _ metainfo.Hash) string { return dir },
+		FilePathMaker: func(o storage.FilePathMakerOpts) string {
+			if single {
+				return base
+			}
+			return filepath.Join(append([]string{base}, o.File.BestPath()...)...)
+		},
+		PieceCompletion: pc,
+		UsePartFiles:    g.Some(partFiles),
+	})
+}
+
+// addTorrent adds tf to the client without an automatic initial check: we
+// verify explicitly where data may already exist, and know when it is done.
+func addTorrent(cl *torrent.Client, tf *torrentFile) (*torrent.Torrent, error) {
+	spec, err := torrent.TorrentSpecFromMetaInfoErr(tf.mi)
+	if err != nil {
+		return nil, fmt.Errorf("torrent %s: %w", tf.path, err)
+	}
+	spec.DisableInitialPieceCheck = true
+	t, _, err := cl.AddTorrentSpec(spec)
+	if err != nil {
+		return nil, fmt.Errorf("torrent %s: %w", tf.path, err)
+	}
+	<-t.GotInfo()
+	return t, nil
+}
+
+// verifyAll hashes every piece, two at a time (the hashers anacrolix runs
+// per torrent), and returns the number of pieces that are not complete.
+func verifyAll(ctx context.Context, t *torrent.Torrent) (int, error) {
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(2)
+	for i := range t.NumPieces() {
+		eg.Go(func() error { return t.Piece(i).VerifyDataContext(ctx) })
+	}
+	if err := eg.Wait(); err != nil {
+		return 0, err
+	}
+	missing := 0
+	for i := range t.NumPieces() {
+		if !t.PieceState(i).Complete {
+			missing++
+		}
+	}
+	return missing, nil
+}
+
+// preflight announces once, directly, so that an unreachable tracker or
+// one that refuses the torrent is a clear error now rather than a stall
+// later.
+func preflight(ctx context.Context, tf *torrentFile, cl *torrent.Client, ip net.IP, left int64) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	url := tf.announceURL()
+	req := tracker.AnnounceRequest{
+		InfoHash: tf.mi.HashInfoBytes(),
+		PeerId:   cl.PeerID(),
+		Port:     uint16(cl.LocalPort()),
+		Left:     left,
+		NumWant:  0,
+		Key:      1,
+	}
+	_, err := tracker.Announce{TrackerUrl: url, Request: req, ClientIp4: krpc.NodeAddr{IP: ip.To4()}, Context: ctx}.Do()
+	if err != nil {
+		return fmt.Errorf("tracker %s: %w", url, err)
+	}
+	return nil
+}
+
+// prepareTarget readies path for a download of size bytes. Data already at
+// path or path.part is kept for verification (a retry fetches only what is
+// missing); a finished file at path is moved to path.part because anacrolix
+// would take a right-sized file there as complete without hashing it.
+// Otherwise path.part is created at full size now, so a full disk is a
+// clear error before any transfer rather than a failed write halfway.
+func prepareTarget(path string, size int64) (resume bool, err error) {
+	part := path + ".part"
+	_, perr := os.Lstat(part)
+	fi, ferr := os.Lstat(path)
+	switch {
+	case ferr == nil && !fi.Mode().IsRegular():
+		return false, fmt.Errorf("%s exists and is not a regular file", path)
+	case ferr == nil && perr == nil:
+		if err := os.Remove(path); err != nil {
+			return false, err
+		}
+		return true, nil
+	case ferr == nil:
+		return true, os.Rename(path, part)
+	case !errors.Is(ferr, fs.ErrNotExist):
+		return false, ferr
+	case perr == nil:
+		return true, nil
+	}
+	return false, preallocate(part, size)
+}
+
+func preallocate(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return err
+	}
+	err = unix.Fallocate(int(f.Fd()), 0, 0, size)
+	if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOSYS) {
+		err = f.Truncate(size) // sparse, on filesystems without fallocate
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		if errors.Is(err, unix.ENOSPC) {
+			return fmt.Errorf("not enough space for %s (%d bytes): disk full", path, size)
+		}
+		return fmt.Errorf("allocating %s: %w", path, err)
+	}
+	return nil
+}

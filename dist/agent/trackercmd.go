@@ -1,0 +1,131 @@
+package agent
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/anacrolix/torrent/metainfo"
+
+	"github.com/murderfleet/murder/dist/tracker"
+)
+
+// allowedDir is where the tracker looks for registered info-hashes: .torrent
+// files or empty files named by the hex info-hash, as BitTornado's
+// allowed_dir did.
+func allowedDir(runDir string) string { return filepath.Join(runDir, "tracker-allowed") }
+
+// allowLocally registers ih with a tracker run from runDir on this host.
+func allowLocally(runDir string, ih metainfo.Hash) error {
+	dir := allowedDir(runDir)
+	if err := ensurePrivateDir(dir); err != nil {
+		return err
+	}
+	return tracker.AllowFile(dir, ih)
+}
+
+// trackerOpts are the tracker's flags, shared by the command and its
+// detached worker.
+type trackerOpts struct {
+	port, maxPeers   int
+	addr, runDir     string
+	detach, allowAll bool
+	interval, ttl    time.Duration
+}
+
+func parseTracker(args []string) (*trackerOpts, error) {
+	o := &trackerOpts{}
+	fs := flag.NewFlagSet("tracker", flag.ContinueOnError)
+	fs.IntVar(&o.port, "port", 8998, "port to listen on")
+	fs.StringVar(&o.addr, "address", "", "address to listen on (default: all)")
+	fs.StringVar(&o.runDir, "run-dir", defaultRunDir(), "directory of pid, log and allow-list files")
+	fs.String("tag", "", "unused; accepted for uniformity with the other daemons")
+	fs.BoolVar(&o.detach, "detach", false, "run in the background (own session, pid file, log file)")
+	fs.BoolVar(&o.allowAll, "allow-all", false, "answer for any info-hash, not only registered ones")
+	fs.IntVar(&o.maxPeers, "max-numwant", 500, "most peers in one answer")
+	fs.DurationVar(&o.interval, "interval", 15*time.Second, "re-announce interval")
+	fs.DurationVar(&o.ttl, "peer-ttl", 2*time.Minute, "forget peers that have not announced for this long")
+	if _, err := parseFlags(fs, args, 0, 0); err != nil {
+		return nil, err
+	}
+	if o.port < 1 || o.port > 65535 {
+		return nil, usagef("--port %d is not a port number", o.port)
+	}
+	return o, nil
+}
+
+// runTracker: tracker [--port 8998] [--address ADDR] [--detach].
+func runTracker(ctx context.Context, env *runEnv, args []string) error {
+	o, err := parseTracker(args)
+	if err != nil {
+		return err
+	}
+	if o.detach {
+		return startDetached(ctx, env, detached{kind: "tracker", runDir: o.runDir, args: args})
+	}
+	return trackerWork(ctx, env, o)
+}
+
+func trackerWork(ctx context.Context, env *runEnv, o *trackerOpts) error {
+	rep := newReporter(env.stdout)
+	err := serveTracker(ctx, rep, o.runDir, net.JoinHostPort(o.addr, strconv.Itoa(o.port)), tracker.Config{
+		Interval: o.interval, MinInterval: o.interval / 3, PeerTTL: o.ttl,
+		MaxNumWant: o.maxPeers, DefaultNumWant: o.maxPeers, AllowAll: o.allowAll,
+	})
+	rep.finish("ready", err)
+	return err
+}
+
+func serveTracker(ctx context.Context, rep *reporter, runDir, addr string, cfg tracker.Config) error {
+	release, err := holdPidFile(runDir, "tracker", "")
+	if err != nil {
+		return err
+	}
+	defer release()
+	cfg.AllowDir = allowedDir(runDir)
+	if err := ensurePrivateDir(cfg.AllowDir); err != nil {
+		return err
+	}
+	srv, err := tracker.New(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	rep.progress("tracker listening on %s (pid %d)", ln.Addr(), os.Getpid())
+	rep.finish("ready", nil)
+	if err := srv.Serve(ctx, ln); err != nil {
+		return fmt.Errorf("tracker: %w", err)
+	}
+	return nil
+}
+
+// runRegister: register TORRENT... allows torrents at a tracker run from
+// this host's run dir; the task runner calls it on the tracker host when
+// the tracker and the seeder are different hosts.
+func runRegister(ctx context.Context, env *runEnv, args []string) error {
+	fs := flag.NewFlagSet("register", flag.ContinueOnError)
+	runDir := fs.String("run-dir", defaultRunDir(), "run directory of the tracker")
+	rest, err := parseFlags(fs, args, 1, -1)
+	if err != nil {
+		return err
+	}
+	for _, p := range rest {
+		tf, err := loadTorrent(p)
+		if err != nil {
+			return err
+		}
+		if err := allowLocally(*runDir, tf.mi.HashInfoBytes()); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "registered %s (%s)\n", p, tf.mi.HashInfoBytes().HexString())
+	}
+	return nil
+}

@@ -1,0 +1,31 @@
+package agent
+
+import (
+	"context"
+)
+
+// workers are the detached modes, started as "_worker KIND --run-dir D
+// --tag T ARGS..." by startDetached.
+var workers = map[string]func(ctx context.Context, env *runEnv, args []string) error{
+	"peer": func(ctx context.Context, env *runEnv, args []string) error {
+		o, err := parsePeer(args)
+		if err != nil {
+			return err
+		}
+		return peerWork(ctx, env, o, newReporter(env.stdout))
+	},
+	"seeder": func(ctx context.Context, env *runEnv, args []string) error {
+		o, err := parseSeeder(args)
+		if err != nil {
+			return err
+		}
+		return seederWork(ctx, env, o, newReporter(env.stdout))
+	},
+	"tracker": func(ctx context.Context, env *runEnv, args []string) error {
+		o, err := parseTracker(args)
+		if err != nil {
+			return err
+		}
+		return trackerWork(ctx, env, o)
+	},
+}

@@ -1,0 +1,185 @@
+package tracker
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anacrolix/torrent/metainfo"
+)
+
+// rescanEvery rate-limits rescans of AllowDir triggered by unknown info-hashes,
+// so garbage announces cannot keep the tracker reading the disk.
+const rescanEvery = time.Second
+
+// dirState is what the last scan of AllowDir found.
+type dirState struct {
+	hashes map[metainfo.Hash]struct{} // guarded by Server.mu
+
+	scanMu   sync.Mutex // serializes scans; guards the fields below
+	lastScan time.Time
+	modTime  time.Time              // of the directory, at the last scan
+	torrents map[string]torrentFile // by path, to skip re-parsing unchanged files
+}
+
+type torrentFile struct {
+	modTime time.Time
+	size    int64
+	hash    metainfo.Hash
+}
+
+// AllowFile registers ih in dir, an AllowDir, by creating an empty file named
+// by its lowercase hex. The file appears atomically, so a tracker scanning dir
+// never sees a half-made entry.
+func AllowFile(dir string, ih metainfo.Hash) error {
+	name := ih.HexString()
+	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("allow %s in %s: %w", name, dir, err)
+	}
+	tmp := f.Name()
+	err = errors.Join(f.Chmod(0o644), f.Close())
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name))
+	}
+	if err != nil {
+		_ = os.Remove(tmp) // best effort; the error that matters is err
+		return fmt.Errorf("allow %s in %s: %w", name, dir, err)
+	}
+	return nil
+}
+
+// registered reports whether the tracker answers for ih, rescanning AllowDir
+// (rate-limited) when ih is not known yet.
+func (s *Server) registered(ih metainfo.Hash) bool {
+	if s.cfg.AllowAll || s.known(ih) {
+		return true
+	}
+	if s.cfg.AllowDir == "" {
+		return false
+	}
+	s.rescan()
+	return s.known(ih)
+}
+
+func (s *Server) known(ih metainfo.Hash) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.knownLocked(ih)
+}
+
+// knownLocked reports whether ih was allowed explicitly or by AllowDir.
+// Called with s.mu held.
+func (s *Server) knownLocked(ih metainfo.Hash) bool {
+	_, ok := s.allowed[ih]
+	if !ok {
+		_, ok = s.dir.hashes[ih]
+	}
+	return ok
+}
+
+// rescan scans AllowDir if the last scan is older than rescanEvery or the
+// directory changed since (a new entry changes its modification time, so a
+// freshly registered torrent is seen at once while garbage costs one stat).
+func (s *Server) rescan() {
+	s.dir.scanMu.Lock()
+	defer s.dir.scanMu.Unlock()
+	fi, err := os.Stat(s.cfg.AllowDir)
+	changed := err == nil && !fi.ModTime().Equal(s.dir.modTime)
+	// A negative age means the clock went back: scan rather than wait.
+	if age := s.now().Sub(s.dir.lastScan); !changed && age >= 0 && age < rescanEvery {
+		return
+	}
+	if err := s.scanDirLocked(); err != nil {
+		s.log.Warn("tracker: cannot rescan allow dir", "err", err)
+	}
+}
+
+// scanDir reads AllowDir and replaces the info-hashes registered by it.
+func (s *Server) scanDir() error {
+	s.dir.scanMu.Lock()
+	defer s.dir.scanMu.Unlock()
+	return s.scanDirLocked()
+}
+
+func (s *Server) scanDirLocked() error {
+	dir := s.cfg.AllowDir
+	s.dir.lastScan = s.now() // failed scans count too, for the rate limit
+	// Stat before reading, so an entry added during the scan changes the
+	// directory after the recorded time and triggers the next rescan.
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("allow dir: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("allow dir: %w", err)
+	}
+	hashes := make(map[metainfo.Hash]struct{}, len(entries))
+	torrents := make(map[string]torrentFile)
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || e.IsDir() {
+			continue // temporary files of AllowFile, and such
+		}
+		if ih, ok := hexName(name); ok {
+			hashes[ih] = struct{}{}
+			continue
+		}
+		if !strings.HasSuffix(name, ".torrent") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		tf, err := s.loadTorrent(path)
+		if err != nil {
+			// Maybe still being written: the next rescan retries.
+			s.log.Warn("tracker: skipping unreadable torrent in allow dir", "path", path, "err", err)
+			continue
+		}
+		torrents[path] = tf
+		hashes[tf.hash] = struct{}{}
+	}
+	s.dir.modTime, s.dir.torrents = fi.ModTime(), torrents
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ih := range hashes {
+		if _, ok := s.dir.hashes[ih]; !ok {
+			s.log.Info("tracker: info-hash registered from allow dir", "info_hash", ih.HexString())
+		}
+	}
+	s.dir.hashes = hashes
+	return nil
+}
+
+// loadTorrent returns the info-hash of a .torrent file, from the cache of the
+// previous scan if the file did not change.
+func (s *Server) loadTorrent(path string) (torrentFile, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return torrentFile{}, err
+	}
+	if tf, ok := s.dir.torrents[path]; ok && tf.modTime.Equal(fi.ModTime()) && tf.size == fi.Size() {
+		return tf, nil
+	}
+	mi, err := metainfo.LoadFromFile(path)
+	if err != nil {
+		return torrentFile{}, err
+	}
+	return torrentFile{modTime: fi.ModTime(), size: fi.Size(), hash: mi.HashInfoBytes()}, nil
+}
+
+// hexName parses a marker file name: 40 hex digits.
+func hexName(name string) (metainfo.Hash, bool) {
+	var ih metainfo.Hash
+	if len(name) != 2*len(ih) {
+		return ih, false
+	}
+	_, err := hex.Decode(ih[:], []byte(name))
+	return ih, err == nil
+}

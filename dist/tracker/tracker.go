@@ -1,0 +1,223 @@
+// Package tracker is the HTTP BitTorrent tracker that murder's agent runs on the
+// host of role `tracker`. It replaces the original murder_tracker.py (BitTornado).
+//
+// It is tuned for a datacenter fleet: peers re-announce every 15 s, an answer
+// holds up to 500 peers, there is no NAT check, and peers that stop announcing
+// expire after two minutes. It answers only for registered info-hashes (see
+// [Server.Allow], [Config.AllowDir] and [AllowFile]) so that a mistyped or stale
+// torrent fails loudly instead of forming an empty swarm.
+//
+// Routes: /announce (BEP 3, 7, 23), /scrape (the common scrape extension) and
+// /status (JSON, see [Status]).
+package tracker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/anacrolix/torrent/metainfo"
+)
+
+// Defaults applied by [New] to zero fields of [Config]. They are the original
+// murder tracker's datacenter tuning.
+const (
+	DefaultInterval    = 15 * time.Second
+	DefaultMinInterval = 5 * time.Second
+	DefaultPeerTTL     = 2 * time.Minute
+	DefaultMaxNumWant  = 500
+	DefaultNumWant     = 500
+)
+
+// Config configures a [Server]. Zero fields take the Default* values.
+type Config struct {
+	// Interval is the re-announce interval told to peers.
+	Interval time.Duration
+	// MinInterval is the minimum re-announce interval told to peers.
+	MinInterval time.Duration
+	// PeerTTL is how long a peer stays listed after its last announce.
+	PeerTTL time.Duration
+	// MaxNumWant caps the number of peers in one answer, whatever numwant asks.
+	MaxNumWant int
+	// DefaultNumWant is the number of peers answered when numwant is absent.
+	DefaultNumWant int
+	// AllowDir, if set, is a directory of .torrent files and/or empty files
+	// named by a 40-character hex info-hash; each registers its info-hash.
+	AllowDir string
+	// AllowAll answers for any info-hash.
+	AllowAll bool
+	// Logger receives the tracker's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Server is an HTTP BitTorrent tracker. It is an [http.Handler]; [Server.Serve]
+// runs it with peer expiry.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	// now is the clock; tests replace it to expire peers without sleeping.
+	now func() time.Time
+
+	mu      sync.Mutex
+	swarms  map[metainfo.Hash]*swarm
+	allowed map[metainfo.Hash]struct{} // from Allow
+	dir     dirState                   // from AllowDir; has its own lock for scans
+	scratch []*peer                    // reused by announces to collect the sample
+}
+
+// New returns a Server for cfg, with defaults applied. With an AllowDir it scans
+// the directory once and fails if it cannot be read.
+func New(cfg Config) (*Server, error) {
+	if err := applyDefaults(&cfg); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:     cfg,
+		log:     log,
+		now:     time.Now,
+		swarms:  make(map[metainfo.Hash]*swarm),
+		allowed: make(map[metainfo.Hash]struct{}),
+	}
+	if cfg.AllowDir != "" {
+		if err := s.scanDir(); err != nil {
+			return nil, fmt.Errorf("tracker: %w", err)
+		}
+	}
+	return s, nil
+}
+
+func applyDefaults(cfg *Config) error {
+	setDur := func(d *time.Duration, def time.Duration) {
+		if *d == 0 {
+			*d = def
+		}
+	}
+	setDur(&cfg.Interval, DefaultInterval)
+	setDur(&cfg.MinInterval, DefaultMinInterval)
+	setDur(&cfg.PeerTTL, DefaultPeerTTL)
+	if cfg.MaxNumWant == 0 {
+		cfg.MaxNumWant = DefaultMaxNumWant
+	}
+	if cfg.DefaultNumWant == 0 {
+		cfg.DefaultNumWant = DefaultNumWant
+	}
+	switch {
+	case cfg.Interval < time.Second || cfg.MinInterval < 0 || cfg.PeerTTL < 0:
+		return fmt.Errorf("tracker: config: intervals must be positive (interval at least 1s), got interval %v, min interval %v, peer TTL %v",
+			cfg.Interval, cfg.MinInterval, cfg.PeerTTL)
+	case cfg.MinInterval > cfg.Interval:
+		return fmt.Errorf("tracker: config: min interval %v exceeds interval %v", cfg.MinInterval, cfg.Interval)
+	case cfg.PeerTTL <= cfg.Interval:
+		// Peers would vanish between two announces.
+		return fmt.Errorf("tracker: config: peer TTL %v must exceed interval %v", cfg.PeerTTL, cfg.Interval)
+	case cfg.MaxNumWant < 0 || cfg.DefaultNumWant < 0:
+		return fmt.Errorf("tracker: config: numwant limits must not be negative, got max %d, default %d",
+			cfg.MaxNumWant, cfg.DefaultNumWant)
+	}
+	cfg.DefaultNumWant = min(cfg.DefaultNumWant, cfg.MaxNumWant)
+	return nil
+}
+
+// Allow registers ih: the tracker answers announces and scrapes for it.
+func (s *Server) Allow(ih metainfo.Hash) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.allowed[ih]; !ok {
+		s.allowed[ih] = struct{}{}
+		s.log.Info("tracker: info-hash registered", "info_hash", ih.HexString())
+	}
+}
+
+// ServeHTTP routes /announce, /scrape and /status; anything else is 404.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	switch r.URL.Path {
+	case "/announce":
+		s.serveAnnounce(w, r)
+	case "/scrape":
+		s.serveScrape(w, r)
+	case "/status":
+		s.serveStatus(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// Serve answers HTTP on ln and expires idle peers until ctx is done, then shuts
+// down gracefully. It returns nil when stopped by ctx.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       2 * s.cfg.Interval, // keeps a peer's keep-alive connection across one re-announce
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.log.Info("tracker: serving", "addr", ln.Addr().String())
+
+	janitorDone := make(chan struct{})
+	janitorCtx, stopJanitor := context.WithCancel(ctx)
+	defer stopJanitor()
+	go func() {
+		defer close(janitorDone)
+		s.janitor(janitorCtx)
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+
+	var err error
+	select {
+	case err = <-serveErr:
+		err = fmt.Errorf("tracker: serve on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+		// A fresh context: ctx is already done, but in-flight announces deserve
+		// a moment to finish.
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if serr := hs.Shutdown(shutCtx); serr != nil {
+			// Stopping was asked for and happens anyway: cut the stragglers.
+			s.log.Warn("tracker: graceful shutdown timed out, closing connections", "err", serr)
+			_ = hs.Close() // its only error is the listener's, already closed by Shutdown
+		}
+		if serr := <-serveErr; !errors.Is(serr, http.ErrServerClosed) {
+			err = fmt.Errorf("tracker: serve on %s: %w", ln.Addr(), serr)
+		}
+		s.log.Info("tracker: stopped", "addr", ln.Addr().String())
+	}
+	stopJanitor()
+	<-janitorDone
+	return err
+}
+
+// janitor expires idle peers until ctx is done. It sweeps several times per
+// TTL so a peer outlives its TTL by a fraction of it at most.
+func (s *Server) janitor(ctx context.Context) {
+	t := time.NewTicker(max(s.cfg.PeerTTL/4, time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n := s.expire(); n > 0 {
+				s.log.Debug("tracker: expired idle peers", "count", n)
+			}
+		}
+	}
+}
