@@ -135,14 +135,14 @@ func TestSelect(t *testing.T) {
 roles:
   app: [w01, deploy@w02, "w03:2222"]
   web: [w02, w04]
-  db: ["[::1]"]
+  db: ["[::1]", {host: "[::2]"}, {host: "::3", port: 2200}]
 `)
 	tests := []struct {
 		name string
 		got  []*Host
 		want []string
 	}{
-		{"all", c.Hosts(), []string{"w01", "w02", "w03:2222", "w04", "::1"}},
+		{"all", c.Hosts(), []string{"w01", "w02", "w03:2222", "w04", "::1", "::2", "[::3]:2200"}},
 		{"union in order", c.Hosts("web", "app"), []string{"w02", "w04", "w01", "w03:2222"}},
 		{"unknown role", c.Hosts("nope"), nil},
 		{"in role", Select(c.Hosts(), InRole("web")), []string{"w02", "w04"}},
@@ -183,9 +183,9 @@ roles:
 	}
 	hs := c.Roles["app"]
 	tests := []struct {
-		host                           int
+		host                      int
 		app, deployTo, murderPath string
-		port                           int
+		port                      int
 	}{
 		{0, "shop", "/u/apps/shop", "/u/apps/shop/shared/murder", 8998},
 		{1, "shop", "/srv/shop", "/srv/shop/shared/murder", 8998},

@@ -27,16 +27,21 @@ const maxErrors = 50
 
 // errorf records a problem located at n (which may be nil).
 func (d *decoder) errorf(n *yaml.Node, where, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	d.errorAt(line, where, format, args...)
+}
+
+// errorAt records a problem at a line (0: none in particular).
+func (d *decoder) errorAt(line int, where, format string, args ...any) {
 	switch {
 	case len(d.errs) > maxErrors:
 		return
 	case len(d.errs) == maxErrors:
 		d.errs = append(d.errs, &Error{File: d.file, Msg: "too many errors"})
 		return
-	}
-	line := 0
-	if n != nil {
-		line = n.Line
 	}
 	d.errs = append(d.errs, &Error{File: d.file, Line: line, Where: where, Msg: fmt.Sprintf(format, args...)})
 }

@@ -24,7 +24,6 @@ type Host struct {
 
 	defaultPort int    // ssh.port of the config, to keep display names short
 	key         string // identity: canonical host + port
-	line        int    // first declaration, for messages
 	userLine    int    // line of the explicit user, 0 if defaulted
 	set         layer  // per-host variable overrides
 }

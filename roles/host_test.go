@@ -72,7 +72,7 @@ func TestParseServer(t *testing.T) {
 
 func TestHostDisplay(t *testing.T) {
 	tests := []struct {
-		h          Host
+		h         Host
 		str, addr string
 	}{
 		{Host{Name: "w01", Port: 22}, "w01", "w01:22"},

@@ -140,6 +140,9 @@ func checkMapHost(s string) error {
 	name := s
 	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
 		name = s[1 : len(s)-1]
+		if !strings.Contains(name, ":") {
+			return fmt.Errorf("brackets are only for IPv6 addresses, got %q", s)
+		}
 	}
 	switch {
 	case strings.Contains(name, "@"):
@@ -173,14 +176,14 @@ func (b *roleBuilder) add(role string, s server, where string, seen map[string]i
 	}
 	key := hostKey(s.name, port)
 	if line, dup := seen[key]; dup {
-		d.errorf(&yaml.Node{Line: s.line}, where, "%s already listed in this role at line %d", s.name, line)
+		d.errorAt(s.line, where, "%s already listed in this role at line %d", s.name, line)
 		return
 	}
 	seen[key] = s.line
 	h := b.byKey[key]
 	if h == nil {
 		h = &Host{Name: s.name, Port: port, User: c.SSH.User, NoRelease: s.noRelease,
-			defaultPort: c.SSH.Port, key: key, line: s.line, set: layer{}}
+			defaultPort: c.SSH.Port, key: key, set: layer{}}
 		b.byKey[key] = h
 		c.hosts = append(c.hosts, h)
 	}
@@ -194,10 +197,9 @@ func (b *roleBuilder) add(role string, s server, where string, seen map[string]i
 // mergeInto adds the user and variables of one more declaration of h.
 // Saying different things about the same host is an error, not "last wins".
 func (b *roleBuilder) mergeInto(h *Host, s server, where string) {
-	at := &yaml.Node{Line: s.line}
 	if s.user != "" {
 		if h.userLine != 0 && h.User != s.user {
-			b.d.errorf(at, where, "user %q conflicts with user %q given for %s at line %d", s.user, h.User, h, h.userLine)
+			b.d.errorAt(s.line, where, "user %q conflicts with user %q given for %s at line %d", s.user, h.User, h, h.userLine)
 		} else {
 			h.User, h.userLine = s.user, s.line
 		}
@@ -210,7 +212,7 @@ func (b *roleBuilder) mergeInto(h *Host, s server, where string) {
 	for _, name := range names {
 		st := s.set[name]
 		if prev, ok := h.set[name]; ok && !reflect.DeepEqual(prev.val, st.val) {
-			b.d.errorf(&yaml.Node{Line: st.line}, where+".set."+name,
+			b.d.errorAt(st.line, where+".set."+name,
 				"conflicts with the value set for %s at line %d", h, prev.line)
 			continue
 		}

@@ -48,61 +48,67 @@ var sshKeys = []string{"user", "port", "identity_files", "known_hosts", "host_ke
 // decodeSSH reads the ssh: section. The default user and port must be known
 // before servers are read, so this runs first.
 func (d *decoder) decodeSSH(n *yaml.Node) SSH {
-	s := SSH{Port: DefaultSSHPort, HostKeyChecking: HostKeyStrict, Timeout: 10 * time.Second, Keepalive: 15 * time.Second, MaxHosts: 100, IdentityFiles: []string{}}
+	s := SSH{Port: DefaultSSHPort, HostKeyChecking: HostKeyStrict, Timeout: 10 * time.Second,
+		Keepalive: 15 * time.Second, MaxHosts: 100, IdentityFiles: []string{}}
 	var gateway *yaml.Node
 	entries, _ := d.mapping(n, "ssh")
 	for _, e := range entries {
-		w := "ssh." + e.key
-		switch e.key {
-		case "user":
-			if u, ok := d.str(e.v, w); ok {
-				d.check(e.v, w, checkUser(u))
-				s.User = u
-			}
-		case "port":
-			if p, ok := d.integer(e.v, w); ok && d.check(e.v, w, checkPort(p)) {
-				s.Port = p
-			}
-		case "identity_files":
-			files, _ := d.strList(e.v, w)
-			for i, f := range files {
-				p, err := expandHome(f)
-				if d.check(e.v, fmt.Sprintf("%s[%d]", w, i), err) {
-					s.IdentityFiles = append(s.IdentityFiles, p)
-				}
-			}
-		case "known_hosts":
-			if f, ok := d.str(e.v, w); ok {
-				p, err := expandHome(f)
-				if err == nil {
-					err = nonEmpty(f)
-				}
-				if d.check(e.v, w, err) {
-					s.KnownHosts = p
-				}
-			}
-		case "host_key_checking":
-			if v, ok := d.str(e.v, w); ok {
-				s.HostKeyChecking = HostKeyChecking(v)
-				d.check(e.v, w, checkHostKeyChecking(v))
-			}
-		case "gateway":
-			gateway = e.v
-		case "timeout", "keepalive":
-			d.decodeDuration(&s, e)
-		case "max_hosts":
-			if m, ok := d.integer(e.v, w); ok && d.check(e.v, w, atLeastOne(m)) {
-				s.MaxHosts = m
-			}
-		default:
-			d.errorf(e.k, "ssh", "unknown key %q%s", e.key, suggest(e.key, sshKeys))
+		if e.key == "gateway" {
+			gateway = e.v // needs the default user and port, whatever the key order
+			continue
 		}
+		d.decodeSSHKey(&s, e)
 	}
 	d.sshDefaults(&s)
 	if gateway != nil {
 		s.Gateway = d.decodeGateway(gateway, &s)
 	}
 	return s
+}
+
+// decodeSSHKey reads one key of the ssh: section into s.
+func (d *decoder) decodeSSHKey(s *SSH, e entry) {
+	w := "ssh." + e.key
+	switch e.key {
+	case "user":
+		if u, ok := d.str(e.v, w); ok && d.check(e.v, w, checkUser(u)) {
+			s.User = u
+		}
+	case "port":
+		if p, ok := d.integer(e.v, w); ok && d.check(e.v, w, checkPort(p)) {
+			s.Port = p
+		}
+	case "identity_files":
+		files, _ := d.strList(e.v, w)
+		for i, f := range files {
+			p, err := expandHome(f)
+			if d.check(e.v, fmt.Sprintf("%s[%d]", w, i), err) {
+				s.IdentityFiles = append(s.IdentityFiles, p)
+			}
+		}
+	case "known_hosts":
+		if f, ok := d.str(e.v, w); ok {
+			p, err := expandHome(f)
+			if err == nil {
+				err = nonEmpty(f)
+			}
+			if d.check(e.v, w, err) {
+				s.KnownHosts = p
+			}
+		}
+	case "host_key_checking":
+		if v, ok := d.str(e.v, w); ok && d.check(e.v, w, checkHostKeyChecking(v)) {
+			s.HostKeyChecking = HostKeyChecking(v)
+		}
+	case "timeout", "keepalive":
+		d.decodeDuration(s, e)
+	case "max_hosts":
+		if m, ok := d.integer(e.v, w); ok && d.check(e.v, w, atLeastOne(m)) {
+			s.MaxHosts = m
+		}
+	default:
+		d.errorf(e.k, "ssh", "unknown key %q%s", e.key, suggest(e.key, sshKeys))
+	}
 }
 
 func (d *decoder) decodeDuration(s *SSH, e entry) {
@@ -156,7 +162,7 @@ func (d *decoder) decodeGateway(n *yaml.Node, s *SSH) *Host {
 	if p == 0 {
 		p = s.Port
 	}
-	return &Host{Name: h, Port: p, User: u, defaultPort: s.Port, key: hostKey(h, p), line: n.Line}
+	return &Host{Name: h, Port: p, User: u, defaultPort: s.Port, key: hostKey(h, p)}
 }
 
 // decodeHooks reads the hooks: section.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/anacrolix/torrent"
@@ -91,7 +92,13 @@ func clientConfig(s swarmFlags, ip net.IP, st storage.ClientImpl, logw io.Writer
 // else the source address of the route to the tracker. The original ran
 // `host $HOSTNAME`, which broke on hosts without DNS or with several
 // addresses; the route is what the tracker and the other peers can reach.
+//
+// $MURDER_ANNOUNCE_IP, when set, stands in for a missing explicit IP: an
+// operator can pin a host's address in its environment once.
 func announceIP(explicit string, announceURL string) (net.IP, error) {
+	if explicit == "" {
+		explicit = os.Getenv("MURDER_ANNOUNCE_IP")
+	}
 	if explicit != "" {
 		ip := net.ParseIP(explicit)
 		if ip == nil {

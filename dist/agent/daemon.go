@@ -27,9 +27,13 @@ type detached struct {
 	kind, tag string
 	runDir    string
 	args      []string // the worker's own arguments, after "_worker KIND"
+	noWait    bool     // return once the worker reports "started"
 }
 
 func (d detached) pidPath() string { return filepath.Join(d.runDir, procName(d.kind, d.tag)+".pid") }
+func (d detached) statusPath() string {
+	return filepath.Join(d.runDir, procName(d.kind, d.tag)+".status")
+}
 func (d detached) logPath() string { return filepath.Join(d.runDir, procName(d.kind, d.tag)+".log") }
 
 // startDetached starts the worker in a new session with its output in a log
@@ -49,7 +53,7 @@ func startDetached(ctx context.Context, env *runEnv, d detached) error {
 	}
 	defer r.Close()
 	res := make(chan error, 1)
-	go func() { res <- relayReports(r, env.stdout) }()
+	go func() { res <- relayReports(r, env.stdout, d.noWait) }()
 	select {
 	case err := <-res:
 		if err == nil {
@@ -101,11 +105,15 @@ var errWorkerVanished = errors.New("worker closed its report pipe")
 
 // relayReports copies progress lines to out and returns nil on "ready" or
 // "done", the worker's error on "error: ...".
-func relayReports(r io.Reader, out io.Writer) error {
+func relayReports(r io.Reader, out io.Writer, noWait bool) error {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
+		case line == "started":
+			if noWait {
+				return nil
+			}
 		case line == "ready" || line == "done":
 			return nil
 		case strings.HasPrefix(line, "error: "):
@@ -140,8 +148,9 @@ func logTail(path string) string {
 // reporter is the worker's side of the report pipe. Without a pipe (the
 // foreground modes) it writes progress to the given writer.
 type reporter struct {
-	w    io.Writer
-	pipe *os.File
+	w      io.Writer
+	pipe   *os.File
+	status string // status file: the latest report, for `status` and `wait`
 }
 
 func newReporter(stdout io.Writer) *reporter {
@@ -156,12 +165,37 @@ func newReporter(stdout io.Writer) *reporter {
 // progress reports one line. An error means nobody listens any more: the
 // process that started us is gone, e.g. its SSH session was cut.
 func (r *reporter) progress(format string, a ...any) error {
-	_, err := fmt.Fprintf(r.w, format+"\n", a...)
+	line := fmt.Sprintf(format, a...)
+	r.writeStatus(line)
+	_, err := fmt.Fprintln(r.w, line)
 	return err
+}
+
+// writeStatus replaces the status file with line. A failure only costs
+// `status` its freshness, so it is ignored.
+func (r *reporter) writeStatus(line string) {
+	if r.status != "" {
+		_ = writeFileAtomic(r.status, []byte(line+"\n"), 0o600)
+	}
+}
+
+// started tells a parent waiting with --no-wait that the work is under way.
+func (r *reporter) started() {
+	if r.pipe != nil {
+		fmt.Fprintln(r.pipe, "started")
+	}
 }
 
 // finish reports the end of the foreground part: "done"/"ready" or the error.
 func (r *reporter) finish(word string, err error) {
+	if r.status != "" {
+		if err != nil {
+			r.writeStatus("error: " + strings.ReplaceAll(err.Error(), "\n", " "))
+		} else {
+			r.writeStatus(word)
+		}
+		r.status = ""
+	}
 	if r.pipe == nil {
 		return
 	}

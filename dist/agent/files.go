@@ -74,6 +74,7 @@ func runExtract(ctx context.Context, env *runEnv, args []string) error {
 	torrentPath := fs.String("torrent", "", "check ARCHIVE against the SHA-256 recorded in this .torrent")
 	isFile := fs.Bool("file", false, "copy ARCHIVE to DEST instead of unpacking it (path_is_file)")
 	merge := fs.Bool("merge", false, "unpack into a DEST that already has content (no_tag_directory)")
+	replace := fs.Bool("replace", false, "replace DEST's content once the new content is unpacked (unsafe_please_delete)")
 	rest, err := parseFlags(fs, args, 2, 2)
 	if err != nil {
 		return err
@@ -95,7 +96,12 @@ func runExtract(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	defer f.Close()
-	if err := archive.Extract(ctx, f, dest, archive.Options{Merge: *merge}); err != nil {
+	if *replace {
+		err = replaceDir(ctx, func(d string) error { return archive.Extract(ctx, f, d, archive.Options{}) }, dest)
+	} else {
+		err = archive.Extract(ctx, f, dest, archive.Options{Merge: *merge})
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "extracted %s into %s\n", src, dest)
@@ -126,6 +132,7 @@ func runPrepare(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("prepare", flag.ContinueOnError)
 	empty := fs.Bool("empty", false, "remove everything inside DEST")
 	requireEmpty := fs.Bool("require-empty", false, "fail when DEST is not empty")
+	check := fs.Bool("check", false, "only check: DEST's parent can be created and DEST is absent or (with --require-empty) empty; create nothing")
 	rest, err := parseFlags(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -133,6 +140,9 @@ func runPrepare(ctx context.Context, env *runEnv, args []string) error {
 	dest := filepath.Clean(rest[0])
 	if !filepath.IsAbs(dest) || dest == "/" {
 		return fmt.Errorf("destination_path %q must be an absolute path below /", rest[0])
+	}
+	if *check {
+		return checkDest(dest, *requireEmpty)
 	}
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return fmt.Errorf("destination_path: %w", err)
@@ -192,4 +202,47 @@ func runClean(ctx context.Context, env *runEnv, args []string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkDest fails early, before any transfer, on a destination that the
+// final extraction would refuse, without creating anything.
+func checkDest(dest string, requireEmpty bool) error {
+	fi, err := os.Lstat(dest)
+	if errors.Is(err, iofs.ErrNotExist) {
+		return checkCreatable(filepath.Dir(dest))
+	}
+	if err != nil {
+		return fmt.Errorf("destination_path: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("destination_path %s is not a directory", dest)
+	}
+	if requireEmpty {
+		entries, err := os.ReadDir(dest)
+		if err != nil {
+			return err
+		}
+		if len(entries) > 0 {
+			return fmt.Errorf("destination_path %s is not empty", dest)
+		}
+	}
+	return checkCreatable(dest)
+}
+
+// checkCreatable walks up to the nearest existing directory and checks
+// that it is a writable directory.
+func checkCreatable(dir string) error {
+	for {
+		fi, err := os.Stat(dir)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("destination_path: %s is not a directory", dir)
+			}
+			return checkDestDir(filepath.Join(dir, "x"))
+		}
+		if !errors.Is(err, iofs.ErrNotExist) || filepath.Dir(dir) == dir {
+			return fmt.Errorf("destination_path: %w", err)
+		}
+		dir = filepath.Dir(dir)
+	}
 }

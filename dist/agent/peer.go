@@ -34,7 +34,9 @@ func runPeer(ctx context.Context, env *runEnv, args []string) error {
 	if tf.info.TotalLength() <= 0 {
 		return fmt.Errorf("torrent %s describes no data", o.torrent)
 	}
-	return startDetached(ctx, env, detached{kind: "peer", tag: o.tag, runDir: o.runDir, args: o.args})
+	d := detached{kind: "peer", tag: o.tag, runDir: o.runDir, args: o.args, noWait: o.noWait}
+	os.Remove(d.statusPath()) // a status left by an earlier run must not answer for this one
+	return startDetached(ctx, env, d)
 }
 
 func parsePeer(args []string) (*seedOpts, error) {
@@ -43,6 +45,7 @@ func parsePeer(args []string) (*seedOpts, error) {
 	o.register(fs)
 	fs.DurationVar(&o.stall, "stall-timeout", 2*time.Minute, "fail when the download makes no progress for this long")
 	fs.DurationVar(&o.seedTime, "seed-time", 30*time.Second, "keep seeding this long after the download completes")
+	fs.BoolVar(&o.noWait, "no-wait", false, "return once the download is under way; follow it with `status peer TAG`")
 	rest, err := parseFlags(fs, args, 2, 3)
 	if err != nil {
 		return nil, err
@@ -71,6 +74,7 @@ func checkDestDir(file string) error {
 }
 
 func peerWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (err error) {
+	rep.status = detached{kind: "peer", tag: o.tag, runDir: o.runDir}.statusPath()
 	defer func() { rep.finish("done", err) }()
 	release, err := holdPidFile(o.runDir, "peer", o.tag)
 	if err != nil {
@@ -121,6 +125,7 @@ func download(ctx context.Context, o *seedOpts, tf *torrentFile, cl *torrent.Cli
 	if err := preflight(ctx, tf, cl, ip, t.BytesMissing()); err != nil {
 		return err
 	}
+	rep.started()
 	writeErr := make(chan error, 1)
 	t.SetOnWriteChunkError(func(err error) {
 		select {

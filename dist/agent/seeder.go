@@ -18,7 +18,7 @@ type seedOpts struct {
 	torrent, file   string
 	ip              string
 	tag, runDir     string
-	detach          bool
+	detach, noWait  bool
 	stall, seedTime time.Duration
 	args            []string // as given, for the worker
 }

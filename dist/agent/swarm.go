@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -79,11 +80,34 @@ func verifyAll(ctx context.Context, t *torrent.Torrent) (int, error) {
 	}
 	missing := 0
 	for i := range t.NumPieces() {
-		if !t.PieceState(i).Complete {
+		complete, err := settledComplete(ctx, t, i)
+		if err != nil {
+			return 0, err
+		}
+		if !complete {
 			missing++
 		}
 	}
 	return missing, nil
+}
+
+// settledComplete waits until piece i's verification result is recorded and
+// returns it. anacrolix counts a verification (which ends VerifyDataContext)
+// before it marks the piece in storage and sets its completion, so a piece
+// just verified may still read as incomplete for a moment: without this wait
+// the seeder intermittently refused a good file ("1 of 64 pieces fail").
+func settledComplete(ctx context.Context, t *torrent.Torrent, i int) (bool, error) {
+	for {
+		ps := t.PieceState(i)
+		if !ps.Marking && !ps.Checking {
+			return ps.Complete, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
 }
 
 // preflight announces once, directly, so that an unreachable tracker or
@@ -102,6 +126,11 @@ func preflight(ctx context.Context, tf *torrentFile, cl *torrent.Client, ip net.
 		Key:      1,
 	}
 	_, err := tracker.Announce{TrackerUrl: url, Request: req, ClientIp4: krpc.NodeAddr{IP: ip.To4()}, Context: ctx}.Do()
+	if ue := (*neturl.Error)(nil); errors.As(err, &ue) {
+		// The request URL repeats the tracker and adds a long query; the
+		// cause ("connection refused") is what the operator needs.
+		err = ue.Err
+	}
 	if err != nil {
 		return fmt.Errorf("tracker %s: %w", url, err)
 	}

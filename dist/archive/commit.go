@@ -24,7 +24,7 @@ func (x *extractor) replace(dest string) error {
 	// if it has been filled in the meantime.
 	err := syscall.Rename(x.root, dest)
 	if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
-		return fmt.Errorf("destination %s is not empty", dest)
+		return notEmptyError{dest}
 	}
 	if err != nil {
 		return fmt.Errorf("rename staging directory: %w", err)

@@ -16,21 +16,35 @@ import (
 	"github.com/klauspost/pgzip"
 )
 
+// ErrNotEmpty matches (with errors.Is) the error Extract returns when dest
+// has content and Options.Merge is off.
+var ErrNotEmpty = errors.New("destination is not empty")
+
+// notEmptyError names the directory while matching ErrNotEmpty.
+type notEmptyError struct{ dir string }
+
+func (e notEmptyError) Error() string        { return "destination " + e.dir + " is not empty" }
+func (e notEmptyError) Is(target error) bool { return target == ErrNotEmpty }
+
 // Options tunes Extract.
 type Options struct {
 	// Merge allows a destination that already has content (murder's
 	// no_tag_directory): the archive's entries are moved into it, replacing
 	// same-named files and symlinks and merging into same-named directories.
-	// Without Merge a non-empty destination is an error.
+	// Conflicts (an entry that would replace a directory) are detected
+	// before anything is moved, but the moves themselves are not one atomic
+	// step. Without Merge a non-empty destination is an error (ErrNotEmpty),
+	// reported before r is read.
 	Merge bool
 }
 
 // Extract unpacks the gzip-compressed tarball r into the directory dest.
 //
 // It refuses, naming the entry: absolute names, names with a ".." component,
-// hard links, device, fifo and other special entries, symlinks whose target
-// is absolute or points outside dest, and any entry that would be written
-// through a symlink or replace a directory. Later duplicates of an entry win.
+// hard links, sparse files, device, fifo and other special entries, symlinks
+// whose target is absolute or points outside dest, and any entry that would
+// be written through a symlink or replace a directory. Later duplicates of an
+// entry win.
 //
 // Permission bits are applied as stored, except that setuid and setgid are
 // always dropped (and sticky on files); ownership is not restored, files
@@ -63,7 +77,7 @@ func extract(ctx context.Context, r io.Reader, dest string, opts Options) (err e
 		return err
 	}
 	if st.exists && !st.empty && !opts.Merge {
-		return fmt.Errorf("destination %s is not empty", dest)
+		return notEmptyError{dest}
 	}
 	if err := ctx.Err(); err != nil {
 		return err

@@ -87,6 +87,24 @@ func TestExtractRefusesHostile(t *testing.T) {
 	}
 }
 
+func TestExtractRefusesSparse(t *testing.T) {
+	// Made by GNU tar -S (--format=gnu and --format=pax --sparse-version=1.0)
+	// from a 100 MB file that is a hole but for its last two bytes.
+	for _, name := range []string{"sparse-gnu.tgz", "sparse-pax.tgz"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		must(t, err)
+		s := newSandbox(t)
+		before := snapshot(t, s.root, false)
+		err = Extract(context.Background(), bytes.NewReader(data), s.dest, Options{})
+		if err == nil || !strings.Contains(err.Error(), "sparse") {
+			t.Errorf("%s: Extract = %v, want sparse refused", name, err)
+		}
+		if d := diffSnapshots(before, snapshot(t, s.root, false)); d != "" {
+			t.Errorf("%s: sandbox changed:\n%s", name, d)
+		}
+	}
+}
+
 func TestExtractTricky(t *testing.T) {
 	tests := []struct {
 		name string
@@ -205,7 +223,7 @@ func TestExtractDestChecks(t *testing.T) {
 	s := newSandbox(t)
 	must(t, os.WriteFile(filepath.Join(s.dest, "x"), nil, 0o644))
 	err := Extract(context.Background(), failReader{t}, s.dest, Options{})
-	if err == nil || !strings.Contains(err.Error(), "destination "+s.dest+" is not empty") {
+	if !errors.Is(err, ErrNotEmpty) || !strings.Contains(err.Error(), "destination "+s.dest+" is not empty") {
 		t.Errorf("non-empty dest: %v", err)
 	}
 	link := filepath.Join(s.root, "link")

@@ -51,6 +51,11 @@ func FuzzExtract(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(tgz(f, s...))
 	}
+	for _, name := range []string{"sparse-gnu.tgz", "sparse-pax.tgz"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		must(f, err)
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 16<<10 {
 			return // keeps gzip bombs from filling the disk

@@ -129,8 +129,9 @@ func diffSnapshots(want, got map[string]string) string {
 // testTime is the mtime given to every entry of the test tree.
 var testTime = time.Unix(1600000000, 0)
 
-// makeTree builds the round-trip test tree under dir (which must exist) and
-// returns the names Pack must exclude with ".git*".
+// makeTree builds the round-trip test tree under dir (which must exist):
+// nested and empty directories, exec and read-only modes, a sticky
+// directory, odd names, relative symlinks and .git* entries to exclude.
 func makeTree(t testing.TB, dir string) {
 	t.Helper()
 	files := []struct {

@@ -38,6 +38,11 @@ func TestPackDeterministic(t *testing.T) {
 	if !bytes.Equal(packBytes(t, src), packBytes(t, src)) {
 		t.Error("two packs of the same tree differ")
 	}
+	link := filepath.Join(t.TempDir(), "link")
+	must(t, os.Symlink(src, link))
+	if !bytes.Equal(packBytes(t, src), packBytes(t, link)) {
+		t.Error("packing through a symlink to the directory differs")
+	}
 }
 
 func TestPackExclude(t *testing.T) {

@@ -47,7 +47,9 @@ func startProcess(h Host, command string) (*process, error) {
 	cmd := exec.Command("/bin/sh", "-c", command)
 	cmd.Dir = h.Dir
 	// exec.Cmd keeps the last of duplicate keys, so these override.
-	cmd.Env = append(os.Environ(), "HOME="+h.Dir, "MURDER_LOCALFLEET_HOST="+h.Name)
+	// MURDER_ANNOUNCE_IP makes the agent announce the host's own loopback
+	// address: the route to any 127/8 address starts at 127.0.0.1.
+	cmd.Env = append(os.Environ(), "HOME="+h.Dir, "MURDER_LOCALFLEET_HOST="+h.Name, "MURDER_ANNOUNCE_IP="+h.IP)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = theirs[0], theirs[1], theirs[2]
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	err := cmd.Start()
@@ -117,7 +119,7 @@ func (p *process) serve(h *host, ch ssh.Channel) {
 func (p *process) abort() {
 	p.mu.Lock()
 	if !p.reaped {
-		// mutated
+		_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
 	}
 	p.mu.Unlock()
 	closeFiles(p.stdin, p.stdout, p.stderr)

@@ -1,0 +1,116 @@
+package agent_test
+
+import (
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const swarmPeers = 10
+
+// TestSwarm: tracker, seeder and ten peers as separate processes; every
+// peer ends with a byte-identical file.
+func TestSwarm(t *testing.T) {
+	s := newSwarm(t, 16<<20)
+	s.start(t)
+	peers := make([]*peer, swarmPeers)
+	for i := range peers {
+		peers[i] = s.newPeer(t, i)
+	}
+	start := time.Now()
+	s.downloadAll(t, peers, func(int) []string { return nil })
+	t.Logf("%d peers done in %v", len(peers), time.Since(start).Round(time.Millisecond))
+	s.checkPeers(t, peers)
+}
+
+// TestSwarmSurvivesSeederLoss: the seeder is killed (SIGKILL, so it cannot
+// even say goodbye to the tracker) as soon as one peer holds a full copy,
+// while the other peers, capped at 4 MiB/s, are still downloading; every
+// peer still completes from the others.
+func TestSwarmSurvivesSeederLoss(t *testing.T) {
+	s := newSwarm(t, 16<<20)
+	s.start(t)
+	peers := make([]*peer, swarmPeers)
+	for i := range peers {
+		peers[i] = s.newPeer(t, i)
+	}
+	first := peers[0]
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for _, p := range peers[1:] {
+		wg.Go(func() {
+			s.download(t, p, 60*time.Second, "--max-download-rate", "4194304")
+			mu.Lock()
+			done++
+			mu.Unlock()
+		})
+	}
+	if r := s.download(t, first, 60*time.Second); r.code != 0 {
+		wg.Wait()
+		t.Fatalf("first peer: %s", r)
+	}
+	pid, startTime := s.seederPid(t)
+	if !running(pid, startTime) {
+		t.Fatalf("seeder pid %d is not running", pid)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	doneAtKill := done
+	mu.Unlock()
+	t.Logf("seeder killed %v after start; %d of %d capped peers were done", time.Since(first.finishedAt.Add(-first.res.dur)).Round(time.Millisecond), doneAtKill, len(peers)-1)
+	if doneAtKill == len(peers)-1 {
+		t.Errorf("all capped peers completed before the seeder was killed; the test proved nothing")
+	}
+	wg.Wait()
+	s.checkPeers(t, peers)
+}
+
+// TestPeerSeedsAfterReturning: `peer` returns 0 once the file is verified,
+// leaving its worker (pid file peer-TAG.pid) seeding: a second peer
+// completes from it alone after the seeder is killed. After --seed-time
+// the worker exits and removes its pid file.
+func TestPeerSeedsAfterReturning(t *testing.T) {
+	const seedTime = 3 * time.Second
+	s := newSwarm(t, 8<<20)
+	s.start(t)
+	p1, p2 := s.newPeer(t, 1), s.newPeer(t, 2)
+	if r := s.download(t, p1, 30*time.Second, "--seed-time", seedTime.String()); r.code != 0 {
+		t.Fatalf("peer 1: %s", r)
+	}
+	returned := time.Now()
+	pid, start, err := readPid(p1.pidFile())
+	if err != nil {
+		t.Fatalf("worker pid file after peer returned: %v", err)
+	}
+	if !isOurAgent(pid, start) {
+		t.Fatalf("worker pid %d from %s does not run murder-agent", pid, p1.pidFile())
+	}
+	seeder, seederStart := s.seederPid(t)
+	if running(seeder, seederStart) {
+		_ = syscall.Kill(seeder, syscall.SIGKILL)
+	}
+	if r := s.download(t, p2, 30*time.Second, "--stall-timeout", "5s", "--seed-time", "1s"); r.code != 0 {
+		t.Errorf("peer 2, with only peer 1's worker to download from: %s", r)
+	} else {
+		sameFile(t, s.data, p2.dest)
+	}
+	for running(pid, start) {
+		if time.Since(returned) > seedTime+10*time.Second {
+			t.Fatalf("worker pid %d still runs %v after peer returned (--seed-time %v)", pid, time.Since(returned), seedTime)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if gone := time.Since(returned); gone < seedTime-time.Second {
+		t.Errorf("worker exited %v after peer returned, before --seed-time %v", gone, seedTime)
+	}
+	// The worker removes its pid file just before it exits.
+	if _, err := os.Stat(p1.pidFile()); !os.IsNotExist(err) {
+		t.Errorf("pid file %s after the worker exited: %v", p1.pidFile(), err)
+	}
+	sameFile(t, s.data, p1.dest)
+}

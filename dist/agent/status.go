@@ -1,0 +1,83 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// runStatus: status KIND TAG prints the latest report of a detached worker
+// and returns at once, so the task runner can poll a whole fleet with short
+// commands instead of holding one session per host. The first word of the
+// output is "progress", "done", "error:" or "running"; the exit code is 1
+// when the worker died without a final report.
+func runStatus(ctx context.Context, env *runEnv, args []string) error {
+	fset := flag.NewFlagSet("status", flag.ContinueOnError)
+	runDir := fset.String("run-dir", defaultRunDir(), "directory of pid and status files")
+	rest, err := parseFlags(fset, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	d := detached{kind: rest[0], tag: rest[1], runDir: *runDir}
+	if !kinds[d.kind] {
+		return usagef("unknown kind %q", d.kind)
+	}
+	b, err := os.ReadFile(d.statusPath())
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	line := strings.TrimSpace(string(b))
+	if line == "done" || strings.HasPrefix(line, "error: ") {
+		fmt.Fprintln(env.stdout, line)
+		return nil
+	}
+	rec, perr := readPidFile(d.pidPath())
+	if perr != nil || !rec.alive() {
+		return fmt.Errorf("%s is not running and left no result; see %s:\n%s", describe(d.kind, d.tag), d.logPath(), logTail(d.logPath()))
+	}
+	if line == "" {
+		line = "running"
+	}
+	fmt.Fprintln(env.stdout, line)
+	return nil
+}
+
+// replaceDir puts the archive's content at dest in place of what is there
+// (unsafe_please_delete): it is extracted beside dest first, so the old
+// content goes only once the new content is complete.
+func replaceDir(ctx context.Context, extract func(dest string) error, dest string) error {
+	parent, base := filepath.Dir(dest), filepath.Base(dest)
+	staged, err := os.MkdirTemp(parent, "."+base+".murder-new-")
+	if err != nil {
+		return err
+	}
+	os.Remove(staged) // Extract wants to create it
+	if err := extract(staged); err != nil {
+		os.RemoveAll(staged)
+		return err
+	}
+	old := ""
+	if _, err := os.Lstat(dest); err == nil {
+		old = staged + ".old"
+		if err := os.Rename(dest, old); err != nil {
+			os.RemoveAll(staged)
+			return err
+		}
+	}
+	if err := os.Rename(staged, dest); err != nil {
+		if old != "" {
+			_ = os.Rename(old, dest)
+		}
+		os.RemoveAll(staged)
+		return err
+	}
+	if old != "" {
+		return os.RemoveAll(old)
+	}
+	return nil
+}

@@ -1,0 +1,116 @@
+package tasks
+
+import (
+	"net"
+	"strconv"
+
+	"github.com/murderfleet/murder/tasks/remote"
+)
+
+// The remote command lines of every task, built from settings alone so
+// that golden tests show exactly what reaches each host's shell, quoting
+// included (testdata/commands.golden).
+
+func (s settings) startTrackerCmd() []string {
+	return []string{s.agent(), "tracker", "--detach", "--port", strconv.Itoa(s.TrackerPort), "--run-dir", s.runDir()}
+}
+
+func (s settings) stopTrackerCmd() []string {
+	return []string{s.agent(), "stop", "--run-dir", s.runDir(), "tracker"}
+}
+
+func (s settings) packCmd() []string {
+	if s.PathIsFile {
+		return []string{s.agent(), "pack", "--file", s.FilesPath, s.filename()}
+	}
+	return []string{s.agent(), "pack", "--exclude", ".git*", s.FilesPath, s.filename()}
+}
+
+// makeTorrentCmd announces at trackerHost, the tracker role's host name
+// as configured, as the original did.
+func (s settings) makeTorrentCmd(trackerHost string, trackerPort int) []string {
+	tracker := net.JoinHostPort(trackerHost, strconv.Itoa(trackerPort))
+	return []string{s.agent(), "make-torrent", "--run-dir", s.runDir(), s.filename(), tracker, s.torrent()}
+}
+
+func (s settings) registerCmd(torrent string) []string {
+	return []string{s.agent(), "register", "--run-dir", s.runDir(), torrent}
+}
+
+func (s settings) startSeedingCmd() []string {
+	return []string{s.agent(), "seeder", "--detach", "--run-dir", s.runDir(), "--tag", s.Tag, s.torrent(), s.filename()}
+}
+
+func (s settings) stopSeedingCmd() []string {
+	return []string{s.agent(), "stop", "--run-dir", s.runDir(), "seeder", s.Tag}
+}
+
+func (s settings) stopAllSeedingCmd() []string {
+	return []string{s.agent(), "stop", "--all", "--run-dir", s.runDir(), "seeder"}
+}
+
+// checkDestCmd fails early on a destination the extraction would refuse.
+func (s settings) checkDestCmd() []string {
+	argv := []string{s.agent(), "prepare", "--check"}
+	if !s.NoTagDirectory && !s.UnsafeDelete && !s.PathIsFile {
+		argv = append(argv, "--require-empty")
+	}
+	return append(argv, s.dest())
+}
+
+func (s settings) startPeerCmd(stall string) []string {
+	argv := []string{s.agent(), "peer", "--no-wait", "--run-dir", s.runDir(), "--tag", s.Tag}
+	if stall != "" {
+		argv = append(argv, "--stall-timeout", stall)
+	}
+	return append(argv, s.torrent(), s.filename())
+}
+
+func (s settings) peerStatusCmd() []string {
+	return []string{s.agent(), "status", "--run-dir", s.runDir(), "peer", s.Tag}
+}
+
+func (s settings) extractCmd() []string {
+	argv := []string{s.agent(), "extract", "--torrent", s.torrent()}
+	switch {
+	case s.PathIsFile:
+		argv = append(argv, "--file")
+	case s.UnsafeDelete:
+		argv = append(argv, "--replace")
+	case s.NoTagDirectory:
+		argv = append(argv, "--merge")
+	}
+	return append(argv, s.filename(), s.dest())
+}
+
+func (s settings) stopPeeringCmd() []string {
+	return []string{s.agent(), "stop", "--missing-ok", "--run-dir", s.runDir(), "peer", s.Tag}
+}
+
+func (s settings) stopAllPeeringCmd() []string {
+	return []string{s.agent(), "stop", "--all", "--run-dir", s.runDir(), "peer"}
+}
+
+func (s settings) cleanTempCmd() []string {
+	return []string{s.agent(), "clean", s.filename(), s.torrent(), s.filename() + ".part"}
+}
+
+// The commands of distribute_files run before the agent exists.
+
+func platformCmd() string { return "uname -sm" }
+
+func (s settings) versionCmd() string {
+	return remote.Command(s.agent(), "--version") + " 2>/dev/null || true"
+}
+
+// countCmd creates remote_murder_path and counts its entries, for the
+// original's "cowardly refusing" guard.
+func (s settings) countCmd() string {
+	return remote.Command("mkdir", "-p", "--", s.MurderPath) + " && " + remote.Command("ls", "-A", "--", s.MurderPath) + " | wc -l"
+}
+
+// emptyCmd empties remote_murder_path except run/, which holds the pid
+// files of running trackers and seeders.
+func (s settings) emptyCmd() string {
+	return remote.Command("find", s.MurderPath, "-mindepth", "1", "-maxdepth", "1", "!", "-name", "run", "-exec", "rm", "-rf", "--", "{}", "+")
+}

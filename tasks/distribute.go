@@ -1,0 +1,164 @@
+package tasks
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/murderfleet/murder/roles"
+)
+
+// AgentPackage is the import path of the agent's main package.
+const AgentPackage = "github.com/murderfleet/murder/dist/cmd/murder-agent"
+
+// AgentBuilder provides the agent binary for a platform.
+type AgentBuilder interface {
+	// Build returns the path of an agent for goos/goarch and its SHA-256.
+	Build(ctx context.Context, goos, goarch string) (path, sum string, err error)
+}
+
+// GoBuilder builds the agent from source with the go command, statically
+// (CGO_ENABLED=0), once per platform and run.
+type GoBuilder struct {
+	Dir string // output directory
+	Go  string // go command; default "go" (or $MAGEFILE_GOCMD)
+
+	mu    sync.Mutex
+	built map[string][2]string
+}
+
+// Build implements AgentBuilder.
+func (b *GoBuilder) Build(ctx context.Context, goos, goarch string) (string, string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	key := goos + "-" + goarch
+	if got, ok := b.built[key]; ok {
+		return got[0], got[1], nil
+	}
+	out := filepath.Join(b.Dir, "murder-agent-"+key)
+	gocmd := b.Go
+	if gocmd == "" {
+		gocmd = "go"
+		if g := os.Getenv("MAGEFILE_GOCMD"); g != "" {
+			gocmd = g
+		}
+	}
+	cmd := exec.CommandContext(ctx, gocmd, "build", "-trimpath", "-ldflags=-s -w", "-o", out, AgentPackage)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return "", "", fmt.Errorf("building the agent for %s/%s: %v\n%s", goos, goarch, err, stderr.String())
+	}
+	sum, err := fileSum(out)
+	if err != nil {
+		return "", "", err
+	}
+	if b.built == nil {
+		b.built = map[string][2]string{}
+	}
+	b.built[key] = [2]string{out, sum}
+	return out, sum, nil
+}
+
+func fileSum(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// platform maps `uname -sm` to GOOS/GOARCH.
+func platform(uname string) (string, string, error) {
+	f := strings.Fields(uname)
+	if len(f) != 2 {
+		return "", "", fmt.Errorf("unexpected `uname -sm` output %q", uname)
+	}
+	goos := strings.ToLower(f[0])
+	arch := map[string]string{"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "armv7l": "arm", "i686": "386", "i386": "386", "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}[f[1]]
+	if arch == "" || (goos != "linux" && goos != "darwin" && goos != "freebsd") {
+		return "", "", fmt.Errorf("unsupported platform %q", uname)
+	}
+	return goos, arch, nil
+}
+
+// maxMurderEntries is the original's guard: a remote_murder_path holding
+// this many entries is probably not murder's, so it is not emptied.
+const maxMurderEntries = 1000
+
+// distributeFiles uploads the agent built for each host's platform, unless
+// the host already runs the identical build.
+func distributeFiles(ctx context.Context, r *Runner) error {
+	hosts := r.hosts(Task{Roles: []string{roleTracker, roleSeeder, rolePeer}})
+	return r.each(ctx, hosts, "distribute files", func(ctx context.Context, h *roles.Host) error {
+		s := r.settings(h)
+		if r.dryRun() {
+			for _, line := range []string{platformCmd(), s.versionCmd(), s.countCmd(), s.emptyCmd()} {
+				r.printf("  * [dry-run :: %s] %s\n", h, line)
+			}
+			r.printf("  * [dry-run :: %s] upload the agent built for its platform to %s\n", h, s.agent())
+			return nil
+		}
+		return r.distributeTo(ctx, h, s)
+	})
+}
+
+func (r *Runner) distributeTo(ctx context.Context, h *roles.Host, s settings) error {
+	uname, err := r.output(ctx, h, platformCmd())
+	if err != nil {
+		return fmt.Errorf("asking the platform: %w", err)
+	}
+	goos, goarch, err := platform(uname)
+	if err != nil {
+		return err
+	}
+	local, sum, err := r.Agents.Build(ctx, goos, goarch)
+	if err != nil {
+		return err
+	}
+	if v, _ := r.output(ctx, h, s.versionCmd()); strings.Contains(v, "sha256:"+sum) {
+		r.printf(" ** [out :: %s] agent %s/%s is up to date (sha256:%.12s)\n", h, goos, goarch, sum)
+		return nil
+	}
+	count, err := r.output(ctx, h, s.countCmd())
+	if err != nil {
+		return err
+	}
+	if n, _ := strconv.Atoi(strings.TrimSpace(count)); n >= maxMurderEntries {
+		return fmt.Errorf("Cowardly refusing to remove files! Check the remote_murder_path (%s holds %d entries).", s.MurderPath, n)
+	}
+	if err := r.execLine(ctx, h, s.emptyCmd(), nil); err != nil {
+		return err
+	}
+	c, err := r.conn(ctx, h)
+	if err != nil {
+		return err
+	}
+	if err := c.Upload(ctx, local, s.agent(), 0o755); err != nil {
+		return err
+	}
+	r.printf(" ** [out :: %s] uploaded agent %s/%s to %s (sha256:%.12s)\n", h, goos, goarch, s.agent(), sum)
+	return nil
+}
+
+// output runs a command line and returns its standard output.
+func (r *Runner) output(ctx context.Context, h *roles.Host, line string) (string, error) {
+	var out bytes.Buffer
+	err := r.execLine(ctx, h, line, &out)
+	return strings.TrimSpace(out.String()), err
+}

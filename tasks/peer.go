@@ -1,0 +1,197 @@
+package tasks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anacrolix/torrent/metainfo"
+
+	"github.com/murderfleet/murder/roles"
+	"github.com/murderfleet/murder/tasks/remote"
+)
+
+// pollEvery is how often murder:peer asks every unfinished peer for its
+// state. Each ask is one short command on an open connection, so a fleet
+// larger than max_hosts still downloads as one swarm: max_hosts bounds the
+// commands in flight, not the peers downloading.
+var pollEvery = time.Second
+
+// peer runs the original murder:peer: check each destination, upload the
+// .torrent, start the peer, then follow every peer to the end, extracting
+// each one's files as soon as it holds the verified archive.
+func peer(ctx context.Context, r *Runner) error {
+	local := r.localTorrent()
+	size, err := torrentSize(local)
+	if err != nil && !r.dryRun() {
+		return err
+	}
+	hosts := r.roleHosts(rolePeer)
+	live := r.step(ctx, hosts, "check destination", func(ctx context.Context, h *roles.Host) error {
+		return r.exec(ctx, h, r.settings(h).checkDestCmd()...)
+	})
+	started := r.step(ctx, live, "start peer", func(ctx context.Context, h *roles.Host) error {
+		s := r.settings(h)
+		if err := r.upload(ctx, h, local, s.torrent()); err != nil {
+			return err
+		}
+		return r.execLine(ctx, h, remote.Command(s.startPeerCmd("")...), nil)
+	})
+	if r.dryRun() {
+		for _, h := range started {
+			r.printf("  * [dry-run :: %s] %s (every %v until done)\n", h, remote.Command(r.settings(h).peerStatusCmd()...), pollEvery)
+			r.printf("  * [dry-run :: %s] %s\n", h, remote.Command(r.settings(h).extractCmd()...))
+		}
+		return nil
+	}
+	err = r.follow(ctx, started, size, len(hosts))
+	if ctx.Err() != nil {
+		r.stopPeers(hosts)
+	}
+	return errors.Join(err, r.Report().Err())
+}
+
+// step runs fn on hosts and returns those that succeeded.
+func (r *Runner) step(ctx context.Context, hosts []*roles.Host, name string, fn hostFunc) []*roles.Host {
+	_ = r.each(ctx, hosts, name, fn)
+	var ok []*roles.Host
+	for _, h := range hosts {
+		if !r.Report().failed(h) {
+			ok = append(ok, h)
+		}
+	}
+	return ok
+}
+
+// torrentSize reads the local .torrent that peer uploads.
+func torrentSize(path string) (int64, error) {
+	mi, err := metainfo.LoadFromFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return 0, fmt.Errorf("no torrent at %s on this machine: run murder:create_torrent (or murder:download_torrent) with the same tag first", path)
+		}
+		return 0, fmt.Errorf("torrent %s on this machine: %w", path, err)
+	}
+	info, err := mi.UnmarshalInfo()
+	if err != nil {
+		return 0, fmt.Errorf("torrent %s on this machine: %w", path, err)
+	}
+	return info.TotalLength(), nil
+}
+
+// follow polls the started peers until each is done (and extracted) or
+// failed, showing fleet progress.
+func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, total int) error {
+	start := r.now()
+	prog := newProgress(r, total, size)
+	var mu sync.Mutex
+	have := map[*roles.Host]int64{}
+	pending := hosts
+	for len(pending) > 0 {
+		_ = r.each(ctx, pending, "peer", func(ctx context.Context, h *roles.Host) error {
+			n, done, err := r.pollPeer(ctx, h)
+			mu.Lock()
+			have[h] = n
+			mu.Unlock()
+			if err != nil || !done {
+				return err
+			}
+			if err := r.exec(ctx, h, r.settings(h).extractCmd()...); err != nil {
+				return fmt.Errorf("extract: %w", err)
+			}
+			r.Report().done(h, r.now().Sub(start))
+			return nil
+		})
+		pending = r.unfinished(pending)
+		prog.show(sum(have, size, r.Report()), total-len(pending)-len(r.Report().Failed))
+		if len(pending) == 0 || ctx.Err() != nil {
+			break
+		}
+		sleepCtx(ctx, pollEvery)
+	}
+	prog.end()
+	return ctx.Err()
+}
+
+// pollPeer asks one peer for its state: bytes held, whether it is done.
+func (r *Runner) pollPeer(ctx context.Context, h *roles.Host) (int64, bool, error) {
+	var out bytes.Buffer
+	if err := r.execLine(ctx, h, remote.Command(r.settings(h).peerStatusCmd()...), &out); err != nil {
+		return 0, false, err
+	}
+	line := strings.TrimSpace(out.String())
+	switch {
+	case line == "done":
+		return 0, true, nil
+	case strings.HasPrefix(line, "error: "):
+		return 0, false, errors.New(strings.TrimPrefix(line, "error: "))
+	}
+	return field(line, "have"), false, nil
+}
+
+func (r *Runner) unfinished(hosts []*roles.Host) []*roles.Host {
+	var out []*roles.Host
+	for _, h := range hosts {
+		if !r.Report().finished(h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// stopPeers stops the peers this run started after an interrupt, and
+// removes their partial downloads; a few seconds are all mage allows.
+func (r *Runner) stopPeers(hosts []*roles.Host) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	r.printf(" ** interrupted: stopping peers on %d host(s)\n", len(hosts))
+	_ = r.each(ctx, hosts, "stop peer", func(ctx context.Context, h *roles.Host) error {
+		s := r.settings(h)
+		line := remote.Command(s.stopPeeringCmd()...) + "; " + remote.Command(s.cleanTempCmd()...)
+		return r.execLine(ctx, h, line, nil)
+	})
+}
+
+// field reads "name=value" from a progress line.
+func field(line, name string) int64 {
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, name+"="); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func sum(have map[*roles.Host]int64, size int64, rep *Report) int64 {
+	var n int64
+	for h, b := range have {
+		if rep.succeeded(h) {
+			b = size
+		}
+		n += b
+	}
+	return n
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,161 @@
+package tasks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/murderfleet/murder/roles"
+)
+
+// Report is the outcome of a run: which hosts failed and why, how long
+// each took. It is printed as the summary and, with report=FILE, written
+// as JSON for pipelines.
+type Report struct {
+	Task    string       `json:"task"`
+	Tag     string       `json:"tag,omitempty"`
+	OK      bool         `json:"ok"`
+	Seconds float64      `json:"seconds"`
+	Hosts   []HostResult `json:"hosts"`
+	Failed  []HostResult `json:"failed"`
+
+	mu    sync.Mutex
+	state map[*roles.Host]*HostResult
+}
+
+// HostResult is one host's outcome.
+type HostResult struct {
+	Host    string  `json:"host"`
+	OK      bool    `json:"ok"`
+	Step    string  `json:"step,omitempty"`
+	Error   string  `json:"error,omitempty"`
+	Seconds float64 `json:"seconds,omitempty"` // time to completion, for peers
+}
+
+// Report returns the run's report.
+func (r *Runner) Report() *Report {
+	r.connMu.Lock()
+	defer r.connMu.Unlock()
+	if r.report == nil {
+		r.report = &Report{state: map[*roles.Host]*HostResult{}}
+	}
+	return r.report
+}
+
+func (rep *Report) get(h *roles.Host) *HostResult {
+	res := rep.state[h]
+	if res == nil {
+		res = &HostResult{Host: h.String()}
+		rep.state[h] = res
+	}
+	return res
+}
+
+func (rep *Report) fail(h *roles.Host, step string, err error) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	res := rep.get(h)
+	if res.Error == "" {
+		res.Step, res.Error = step, err.Error()
+		rep.Failed = append(rep.Failed, *res)
+	}
+}
+
+func (rep *Report) done(h *roles.Host, d time.Duration) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	res := rep.get(h)
+	res.OK, res.Seconds = true, d.Seconds()
+}
+
+func (rep *Report) failed(h *roles.Host) bool {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	res := rep.state[h]
+	return res != nil && res.Error != ""
+}
+
+func (rep *Report) succeeded(h *roles.Host) bool {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	res := rep.state[h]
+	return res != nil && res.OK
+}
+
+func (rep *Report) finished(h *roles.Host) bool { return rep.failed(h) || rep.succeeded(h) }
+
+// Err is nil, or an error counting the failed hosts (each host's own
+// error was already returned by the step that failed it).
+func (rep *Report) Err() error {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	if len(rep.Failed) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d host(s) failed", len(rep.Failed))
+}
+
+// finish fills in the totals once the run is over.
+func (rep *Report) finish(task, tag string, hosts []*roles.Host, took time.Duration, err error) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	rep.Task, rep.Tag, rep.Seconds, rep.OK = task, tag, took.Seconds(), err == nil
+	rep.Hosts = rep.Hosts[:0]
+	for _, h := range hosts {
+		res := *rep.get(h)
+		if res.Error == "" && err == nil {
+			res.OK = true
+		}
+		rep.Hosts = append(rep.Hosts, res)
+	}
+	if rep.Failed == nil {
+		rep.Failed = []HostResult{}
+	}
+}
+
+// print writes the summary: failed hosts with their reason, the slowest
+// hosts, the total time.
+func (rep *Report) print(r *Runner) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	if len(rep.Failed) > 0 {
+		r.printf(" ** %d of %d host(s) FAILED:\n", len(rep.Failed), len(rep.Hosts))
+		for _, f := range rep.Failed {
+			r.printf(" **   %s: %s: %s\n", f.Host, f.Step, f.Error)
+		}
+	}
+	timed := make([]HostResult, 0, len(rep.Hosts))
+	for _, h := range rep.Hosts {
+		if h.Seconds > 0 {
+			timed = append(timed, h)
+		}
+	}
+	sort.Slice(timed, func(i, j int) bool { return timed[i].Seconds > timed[j].Seconds })
+	if len(timed) > 0 {
+		r.printf(" ** slowest hosts:")
+		for _, h := range timed[:min(5, len(timed))] {
+			r.printf(" %s %.1fs", h.Host, h.Seconds)
+		}
+		r.printf("\n")
+	}
+	status := "ok"
+	if !rep.OK {
+		status = "FAILED"
+	}
+	r.printf(" ** %s %s on %d host(s) in %.1fs\n", rep.Task, status, len(rep.Hosts), rep.Seconds)
+}
+
+// write saves the report as JSON.
+func (rep *Report) write(path string) error {
+	rep.mu.Lock()
+	b, err := json.MarshalIndent(rep, "", "  ")
+	rep.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return errors.Join(os.WriteFile(path, append(b, '\n'), 0o644))
+}

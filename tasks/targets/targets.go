@@ -1,0 +1,68 @@
+// Package targets holds murder's Mage targets. A magefile imports it with
+//
+//	//mage:import
+//	_ "github.com/murderfleet/murder/tasks/targets"
+//
+// and gets the original task names: `go tool mage murder:peer tag=Deploy1
+// destination_path=/srv/app`, also spelled murder:start_tracker etc.
+package targets
+
+import (
+	"context"
+	"os"
+
+	"github.com/magefile/mage/mg"
+
+	"github.com/murderfleet/murder/tasks"
+	"github.com/murderfleet/murder/tasks/demo"
+)
+
+// Murder is the original Murder task set.
+type Murder mg.Namespace
+
+func run(ctx context.Context, task string) error {
+	return tasks.Run(ctx, task, commandLine, tasks.Options{Stdout: os.Stdout})
+}
+
+// DistributeFiles builds the agent for each host and uploads it (murder:distribute_files).
+func (Murder) DistributeFiles(ctx context.Context) error {
+	return run(ctx, "murder:distribute_files")
+}
+
+// StartTracker starts the tracker on the tracker host (murder:start_tracker).
+func (Murder) StartTracker(ctx context.Context) error { return run(ctx, "murder:start_tracker") }
+
+// StopTracker stops the tracker (murder:stop_tracker).
+func (Murder) StopTracker(ctx context.Context) error { return run(ctx, "murder:stop_tracker") }
+
+// CreateTorrent packs files_path on the seeder and makes TAG.tgz.torrent; needs tag= files_path= (murder:create_torrent).
+func (Murder) CreateTorrent(ctx context.Context) error { return run(ctx, "murder:create_torrent") }
+
+// DownloadTorrent copies TAG.tgz.torrent from the seeder to this machine; needs tag= (murder:download_torrent).
+func (Murder) DownloadTorrent(ctx context.Context) error { return run(ctx, "murder:download_torrent") }
+
+// StartSeeding starts seeding TAG on the seeder; needs tag= (murder:start_seeding).
+func (Murder) StartSeeding(ctx context.Context) error { return run(ctx, "murder:start_seeding") }
+
+// StopSeeding stops seeding TAG; needs tag= (murder:stop_seeding).
+func (Murder) StopSeeding(ctx context.Context) error { return run(ctx, "murder:stop_seeding") }
+
+// StopAllSeeding stops every seeder process (murder:stop_all_seeding).
+func (Murder) StopAllSeeding(ctx context.Context) error { return run(ctx, "murder:stop_all_seeding") }
+
+// Peer downloads TAG to every peer and extracts it; needs tag= destination_path= (murder:peer).
+func (Murder) Peer(ctx context.Context) error { return run(ctx, "murder:peer") }
+
+// StopPeering stops the peer processes of TAG; needs tag= (murder:stop_peering).
+func (Murder) StopPeering(ctx context.Context) error { return run(ctx, "murder:stop_peering") }
+
+// StopAllPeering stops every peer process (murder:stop_all_peering).
+func (Murder) StopAllPeering(ctx context.Context) error { return run(ctx, "murder:stop_all_peering") }
+
+// CleanTempFiles removes TAG.tgz and its .torrent from temp_path; needs tag= (murder:clean_temp_files).
+func (Murder) CleanTempFiles(ctx context.Context) error { return run(ctx, "murder:clean_temp_files") }
+
+// Demo runs the manual sequence on a throwaway fleet of 8 local hosts (no root, no sshd needed).
+func Demo(ctx context.Context) error {
+	return demo.Run(ctx, demo.Options{Stdout: os.Stdout, Keep: os.Getenv("keep") != ""})
+}
