@@ -52,7 +52,7 @@ func peer(ctx context.Context, r *Runner) error {
 	}
 	err = r.follow(ctx, started, size, len(hosts))
 	if ctx.Err() != nil {
-		r.stopPeers(hosts)
+		r.stopPeers(started)
 	}
 	return errors.Join(err, r.Report().Err())
 }

@@ -88,15 +88,15 @@ func (rep *Report) succeeded(h *roles.Host) bool {
 
 func (rep *Report) finished(h *roles.Host) bool { return rep.failed(h) || rep.succeeded(h) }
 
-// Err is nil, or an error counting the failed hosts (each host's own
-// error was already returned by the step that failed it).
+// Err is nil, or every failed host's error, each naming its host.
 func (rep *Report) Err() error {
 	rep.mu.Lock()
 	defer rep.mu.Unlock()
-	if len(rep.Failed) == 0 {
-		return nil
+	errs := make([]error, len(rep.Failed))
+	for i, f := range rep.Failed {
+		errs[i] = fmt.Errorf("host %s: %s: %s", f.Host, f.Step, f.Error)
 	}
-	return fmt.Errorf("%d host(s) failed", len(rep.Failed))
+	return errors.Join(errs...)
 }
 
 // finish fills in the totals once the run is over.

@@ -20,6 +20,9 @@ type Options struct {
 	Dialer Dialer              // default: SSH as murder.yaml says
 	Agents AgentBuilder        // default: GoBuilder in the user cache dir
 	Config *roles.Config       // default: found by config=, $MURDER_CONFIG or ./murder.yaml
+	// LocalTemp is temp_path on this machine (default: murder.yaml's
+	// default_temp_path, as in the original).
+	LocalTemp string
 }
 
 // Run runs task (e.g. "murder:peer" or "murder:start_tracker") with the
@@ -35,7 +38,7 @@ func Run(ctx context.Context, task string, words []string, o Options) error {
 			return err
 		}
 	}
-	r := &Runner{Config: cfg, Args: args, Out: o.Stdout, Dialer: o.Dialer, Agents: o.Agents}
+	r := &Runner{Config: cfg, Args: args, Out: o.Stdout, Dialer: o.Dialer, Agents: o.Agents, LocalTemp: o.LocalTemp}
 	if r.Out == nil {
 		r.Out = os.Stdout
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,6 +36,9 @@ func runPeer(ctx context.Context, env *runEnv, args []string) error {
 		return fmt.Errorf("torrent %s describes no data", o.torrent)
 	}
 	d := detached{kind: "peer", tag: o.tag, runDir: o.runDir, args: o.args, noWait: o.noWait}
+	if err := retireSeedingPeer(d); err != nil {
+		return err
+	}
 	os.Remove(d.statusPath()) // a status left by an earlier run must not answer for this one
 	return startDetached(ctx, env, d)
 }
@@ -213,4 +217,18 @@ func diskError(err error) error {
 		return fmt.Errorf("disk full: %w", err)
 	}
 	return err
+}
+
+// retireSeedingPeer stops an earlier peer of the same tag that has finished
+// and only lingers to seed: a new run of the same tag replaces it. One
+// still downloading is left alone (startDetached then reports it running).
+func retireSeedingPeer(d detached) error {
+	b, err := os.ReadFile(d.statusPath())
+	if err != nil || strings.TrimSpace(string(b)) != "done" {
+		return nil
+	}
+	if err := stopOne(d.pidPath(), 5*time.Second); err != nil && !errors.Is(err, errNotRunning) {
+		return fmt.Errorf("stopping the earlier peer of tag %q: %w", d.tag, err)
+	}
+	return nil
 }

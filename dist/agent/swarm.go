@@ -70,10 +70,11 @@ func addTorrent(cl *torrent.Client, tf *torrentFile) (*torrent.Torrent, error) {
 // verifyAll hashes every piece, two at a time (the hashers anacrolix runs
 // per torrent), and returns the number of pieces that are not complete.
 func verifyAll(ctx context.Context, t *torrent.Torrent) (int, error) {
-	eg, ctx := errgroup.WithContext(ctx)
+	// gctx ends when Wait returns; the settling below needs ctx.
+	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(2)
 	for i := range t.NumPieces() {
-		eg.Go(func() error { return t.Piece(i).VerifyDataContext(ctx) })
+		eg.Go(func() error { return t.Piece(i).VerifyDataContext(gctx) })
 	}
 	if err := eg.Wait(); err != nil {
 		return 0, err

@@ -1,0 +1,188 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/murderfleet/murder/roles"
+	"github.com/murderfleet/murder/tasks"
+	"github.com/murderfleet/murder/tasks/testfleet"
+	"github.com/murderfleet/murder/tasks/treecmp"
+)
+
+// agents is built once for all tests of the package.
+var (
+	agentsOnce sync.Once
+	agents     *tasks.GoBuilder
+)
+
+func builder(t *testing.T) *tasks.GoBuilder {
+	agentsOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "murder-e2e-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		agents = &tasks.GoBuilder{Dir: dir}
+	})
+	return agents
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if agents != nil {
+		os.RemoveAll(agents.Dir)
+	}
+	os.Exit(code)
+}
+
+// deployment is a fleet with a murder.yaml: h01 tracker, h02 seeder, the
+// rest peers; every host keeps murder's files in its private /tmp.
+type deployment struct {
+	t      *testing.T
+	fleet  *testfleet.Fleet
+	dir    string // shared work dir (not /tmp: hosts have their own /tmp)
+	sample string
+	cfg    *roles.Config
+	local  string // this machine's temp_path
+}
+
+func newDeployment(t *testing.T, hosts int, extra string) *deployment {
+	f := testfleet.ForTest(t, hosts, testfleet.Options{TmpSize: "256m"})
+	dir, err := os.MkdirTemp("/var/tmp", "murder-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	d := &deployment{t: t, fleet: f, dir: dir, sample: filepath.Join(dir, "sample"), local: filepath.Join(dir, "local")}
+	if err := os.MkdirAll(d.local, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeSample(t, d.sample)
+	d.writeConfig(extra)
+	t.Cleanup(d.stopEverything)
+	return d
+}
+
+func (d *deployment) writeConfig(extra string) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "set:\n  remote_murder_path: /tmp/murder\n  default_temp_path: /tmp\n")
+	fmt.Fprintf(&b, "ssh:\n  user: root\n  identity_files: [%q]\n  known_hosts: %q\n  max_hosts: 4\n  timeout: 5s\n",
+		d.fleet.IdentityFile(), d.fleet.KnownHostsFile())
+	b.WriteString("roles:\n")
+	for i, h := range d.fleet.Hosts {
+		switch i {
+		case 0:
+			b.WriteString("  tracker:\n")
+		case 1:
+			b.WriteString("  seeder:\n")
+		case 2:
+			b.WriteString("  peer:\n")
+		}
+		fmt.Fprintf(&b, "    - %s\n", h.IP)
+	}
+	b.WriteString(extra)
+	path := filepath.Join(d.dir, "murder.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		d.t.Fatal(err)
+	}
+	cfg, err := roles.Load(path)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.cfg = cfg
+}
+
+// run runs one task and returns its output and error.
+func (d *deployment) run(task string, words ...string) (string, error) {
+	d.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	err := tasks.Run(ctx, task, words, tasks.Options{
+		Stdout: &out, Config: d.cfg, Agents: builder(d.t), LocalTemp: d.local,
+		Getenv: func(string) string { return "" },
+	})
+	d.t.Logf("$ mage %s %s\n%s", task, strings.Join(words, " "), out.String())
+	return out.String(), err
+}
+
+func (d *deployment) mustRun(task string, words ...string) string {
+	d.t.Helper()
+	out, err := d.run(task, words...)
+	if err != nil {
+		d.t.Fatalf("%s: %v", task, err)
+	}
+	return out
+}
+
+// stopEverything stops every agent process, also after a failed test,
+// before the fleet goes away.
+func (d *deployment) stopEverything() {
+	for _, h := range d.fleet.Hosts {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		for _, kind := range []string{"peer", "seeder", "tracker"} {
+			_, _ = h.Exec(ctx, "/tmp/murder/murder-agent", "stop", "--all", "--grace", "2s", "--run-dir", "/tmp/murder/run", kind)
+		}
+		cancel()
+	}
+}
+
+func (d *deployment) peers() []*testfleet.Host { return d.fleet.Hosts[2:] }
+
+// verify checks every peer's copy of the sample at path.
+func (d *deployment) verify(path string, hosts ...*testfleet.Host) {
+	d.t.Helper()
+	if len(hosts) == 0 {
+		hosts = d.peers()
+	}
+	for _, h := range hosts {
+		if err := treecmp.Equal(d.sample, h.Path(path), gitNames); err != nil {
+			d.t.Errorf("host %s: %s differs from the sample:\n%v", h.Name, path, err)
+		}
+	}
+}
+
+func gitNames(name string) bool { return strings.HasPrefix(name, ".git") }
+
+func writeSample(t *testing.T, dir string) {
+	files := map[string]string{
+		"index.html":          "<h1>release</h1>\n",
+		"bin/run":             "#!/bin/sh\nexec true\n",
+		"a/b/c/deep.txt":      "deep\n",
+		"it's a \"name\".txt": "quotes\n",
+		".git/HEAD":           "ref\n",
+		".gitignore":          "*.o\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(filepath.Join(dir, "bin/run"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("a/b/c/deep.txt", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "empty"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB, several pieces
+	for i := range big {
+		big[i] ^= byte(i * 7 >> 3)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big.bin"), big, 0o640); err != nil {
+		t.Fatal(err)
+	}
+}
