@@ -228,5 +228,9 @@ func NewSSHDialer(s roles.SSH) (Dialer, error) {
 }
 
 func (s sshDialer) Dial(ctx context.Context, h *roles.Host) (remote.Conn, error) {
-	return s.d.Dial(ctx, remote.Target{Name: h.String(), Host: h.Name, Port: h.Port, User: h.User})
+	c, err := s.d.Dial(ctx, remote.Target{Name: h.String(), Host: h.Name, Port: h.Port, User: h.User})
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return c, nil
 }

@@ -71,6 +71,11 @@ func newDeployment(t *testing.T, hosts int, extra string) *deployment {
 }
 
 func (d *deployment) writeConfig(extra string) {
+	d.writeConfigWith(extra, func(h *testfleet.Host) string { return h.IP })
+}
+
+// writeConfigWith writes murder.yaml with each host written as spec says.
+func (d *deployment) writeConfigWith(extra string, spec func(h *testfleet.Host) string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "set:\n  remote_murder_path: /tmp/murder\n  default_temp_path: /tmp\n")
 	fmt.Fprintf(&b, "ssh:\n  user: root\n  identity_files: [%q]\n  known_hosts: %q\n  max_hosts: 4\n  timeout: 5s\n",
@@ -85,7 +90,7 @@ func (d *deployment) writeConfig(extra string) {
 		case 2:
 			b.WriteString("  peer:\n")
 		}
-		fmt.Fprintf(&b, "    - %s\n", h.IP)
+		fmt.Fprintf(&b, "    - %s\n", spec(h))
 	}
 	b.WriteString(extra)
 	path := filepath.Join(d.dir, "murder.yaml")

@@ -102,6 +102,7 @@ func Start(ctx context.Context, o Options) (*Fleet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("localfleet: %w", err)
 	}
+	acquireDefaultSignals() // released by Close
 	f := &Fleet{dir: dir}
 	for i := range o.Hosts {
 		h, err := newHost(i, dir, o.Port, clientPub, logger)
@@ -209,6 +210,7 @@ func (f *Fleet) Close() error {
 		for _, h := range f.hosts {
 			h.stop()
 		}
+		releaseDefaultSignals()
 	})
 	return nil
 }
