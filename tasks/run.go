@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/tasks/remote"
@@ -43,11 +44,7 @@ func Run(ctx context.Context, task string, words []string, o Options) error {
 		r.Out = os.Stdout
 	}
 	if r.Dialer == nil {
-		d, err := NewSSHDialer(cfg.SSH)
-		if err != nil {
-			return err
-		}
-		r.Dialer = d
+		r.Dialer = NewSSHDialer(cfg.SSH)
 	}
 	if r.Agents == nil {
 		r.Agents = &GoBuilder{Dir: agentCacheDir()}
@@ -208,11 +205,18 @@ func Lookup(name string) (Task, bool) {
 // All lists every task.
 func All() []Task { return Murder }
 
-// sshDialer dials hosts as murder.yaml's ssh: section says.
-type sshDialer struct{ d *remote.Dialer }
+// sshDialer dials hosts as murder.yaml's ssh: section says. Keys and
+// known_hosts are loaded at the first dial, so that a dry run or a run
+// refused by validation needs neither.
+type sshDialer struct {
+	cfg  remote.Config
+	once sync.Once
+	d    *remote.Dialer
+	err  error
+}
 
 // NewSSHDialer returns the real Dialer.
-func NewSSHDialer(s roles.SSH) (Dialer, error) {
+func NewSSHDialer(s roles.SSH) Dialer {
 	cfg := remote.Config{
 		User: s.User, IdentityFiles: s.IdentityFiles, KnownHosts: s.KnownHosts,
 		HostKeyChecking: string(s.HostKeyChecking), Timeout: s.Timeout, Keepalive: s.Keepalive,
@@ -220,14 +224,14 @@ func NewSSHDialer(s roles.SSH) (Dialer, error) {
 	if s.Gateway != nil {
 		cfg.Gateway = &remote.Target{Name: "gateway " + s.Gateway.String(), Host: s.Gateway.Name, Port: s.Gateway.Port, User: s.Gateway.User}
 	}
-	d, err := remote.NewDialer(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return sshDialer{d}, nil
+	return &sshDialer{cfg: cfg}
 }
 
-func (s sshDialer) Dial(ctx context.Context, h *roles.Host) (remote.Conn, error) {
+func (s *sshDialer) Dial(ctx context.Context, h *roles.Host) (remote.Conn, error) {
+	s.once.Do(func() { s.d, s.err = remote.NewDialer(s.cfg) })
+	if s.err != nil {
+		return nil, s.err
+	}
 	c, err := s.d.Dial(ctx, remote.Target{Name: h.String(), Host: h.Name, Port: h.Port, User: h.User})
 	if err != nil {
 		return nil, err // not a typed nil in the interface
