@@ -3,6 +3,7 @@ package agent_test
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -74,7 +75,7 @@ func TestSwarmSurvivesSeederLoss(t *testing.T) {
 
 // TestPeerSeedsAfterReturning: `peer` returns 0 once the file is verified,
 // leaving its worker (pid file peer-TAG.pid) seeding: a second peer
-// completes from it alone after the seeder is killed. After --seed-time
+// completes from it alone after `stop seeder TAG`. After --seed-time
 // the worker exits and removes its pid file.
 func TestPeerSeedsAfterReturning(t *testing.T) {
 	const seedTime = 3 * time.Second
@@ -93,8 +94,11 @@ func TestPeerSeedsAfterReturning(t *testing.T) {
 		t.Fatalf("worker pid %d from %s does not run murder-agent", pid, p1.pidFile())
 	}
 	seeder, seederStart := s.seederPid(t)
+	if r := mustRun(t, 15*time.Second, "stop", "--run-dir", s.run, "seeder", "data.bin"); !strings.Contains(r.stdout, "stopped seeder") {
+		t.Errorf("stop seeder: %s", r)
+	}
 	if running(seeder, seederStart) {
-		_ = syscall.Kill(seeder, syscall.SIGKILL)
+		t.Fatalf("seeder pid %d still runs after stop", seeder)
 	}
 	if r := s.download(t, p2, 30*time.Second, "--stall-timeout", "5s", "--seed-time", "1s"); r.code != 0 {
 		t.Errorf("peer 2, with only peer 1's worker to download from: %s", r)
@@ -139,5 +143,63 @@ func TestSeederAcceptsGoodFile(t *testing.T) {
 			})
 		}
 		wg.Wait()
+	}
+}
+
+// TestPeerResumes: a download whose worker dies midway (SIGKILL) fails
+// clearly, and a rerun keeps the verified pieces, fetches only the rest
+// and ends with the right bytes; a rerun on the complete file verifies it
+// and fetches nothing.
+func TestPeerResumes(t *testing.T) {
+	s := newSwarm(t, 16<<20)
+	s.start(t)
+	p := s.newPeer(t, 1)
+	res := make(chan result, 1)
+	go func() { res <- s.download(t, p, 30*time.Second, "--max-download-rate", "4194304", "--seed-time", "1s") }()
+	time.Sleep(1500 * time.Millisecond)
+	pid, start, err := readPid(p.pidFile())
+	if err != nil || !isOurAgent(pid, start) {
+		t.Fatalf("no running worker after 1.5 s (%v); peer: %s", err, <-res)
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	if r := <-res; r.code == 0 || !strings.Contains(r.stderr, "exited before it was ready") {
+		t.Errorf("peer whose worker was killed: want a failure naming it:\n%s", r)
+	}
+	resumeRe := regexp.MustCompile(`resume verified=(\d+) missing=(\d+) pieces=(\d+)`)
+	for _, want := range []string{"partial", "complete"} {
+		r := s.download(t, p, 30*time.Second, "--seed-time", "1s")
+		if r.code != 0 {
+			t.Fatalf("rerun on %s data: %s", want, r)
+		}
+		m := resumeRe.FindStringSubmatch(r.stdout)
+		if m == nil {
+			t.Fatalf("rerun on %s data did not report a resume:\n%s", want, r)
+		}
+		t.Logf("rerun on %s data: %s", want, m[0])
+		switch {
+		case want == "partial" && (m[1] == "0" || m[2] == "0"):
+			t.Errorf("rerun after the kill: want some pieces kept and some missing, got %s", m[0])
+		case want == "complete" && m[2] != "0":
+			t.Errorf("rerun on the complete file: want nothing missing, got %s", m[0])
+		}
+		sameFile(t, s.data, p.dest)
+		// The next rerun needs the worker (seeding for 1 s) to be gone.
+		waitNoWorker(t, p)
+	}
+}
+
+// waitNoWorker waits until the peer's worker has exited.
+func waitNoWorker(t *testing.T, p *peer) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pid, start, err := readPid(p.pidFile())
+		if err != nil || !running(pid, start) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worker pid %d still runs", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -1,0 +1,230 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/murderfleet/murder/tasks/remote"
+)
+
+// peerRun prepares murder:peer on the fake fleet with a real local
+// .torrent in a temporary temp_path.
+func peerRun(t *testing.T, yaml string, words ...string) (*Runner, *fakeFleet, *syncBuffer, string) {
+	t.Helper()
+	setPollEvery(t, time.Millisecond)
+	tmp := t.TempDir()
+	writeTorrent(t, tmp, "Deploy1")
+	words = append([]string{"tag=Deploy1", "destination_path=/srv/app", "temp_path=" + tmp}, words...)
+	r, f, out := newRunner(t, yaml, words...)
+	return r, f, out, tmp
+}
+
+func TestPeer(t *testing.T) {
+	r, f, out, tmp := peerRun(t, fleetYAML)
+	if err := r.RunTask(context.Background(), "murder:peer"); err != nil {
+		t.Fatalf("RunTask: %v\n%s", err, out)
+	}
+	torrent, tgz := tmp+"/Deploy1.tgz.torrent", tmp+"/Deploy1.tgz"
+	status := agent + " status --run-dir /opt/murder/run peer Deploy1"
+	want := []string{
+		agent + " prepare --check --require-empty /srv/app/Deploy1",
+		"upload Deploy1.tgz.torrent " + torrent + " 644",
+		agent + " peer --no-wait --run-dir /opt/murder/run --tag Deploy1 " + torrent + " " + tgz,
+		status, // progress have=512
+		status, // done
+		agent + " extract --torrent " + torrent + " " + tgz + " /srv/app/Deploy1",
+	}
+	for _, h := range allPeers {
+		if got := f.ops(h); !slices.Equal(got, want) {
+			t.Errorf("%s ran\n %q\nwant\n %q", h, got, want)
+		}
+	}
+	if got := f.ops("db1"); len(got) != 0 {
+		t.Errorf("db1 (no_release) ran %q", got)
+	}
+	for _, w := range []string{"peers done 4/4", " ** murder:peer ok on 4 host(s)", " ** slowest hosts: "} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	for _, h := range r.Report().Hosts {
+		if !h.OK {
+			t.Errorf("host %+v not ok", h)
+		}
+	}
+}
+
+// TestPeerFailures: a peer failing at any step is reported with its step
+// and reason; the other peers finish.
+func TestPeerFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(f *fakeFleet)
+		step    string // the step w02 fails in
+		message string
+		tried   bool // w02 attempted the extraction
+	}{
+		{
+			name: "stalled swarm",
+			setup: func(f *fakeFleet) {
+				f.status["w02"] = []string{"progress have=100 total=60000", "error: swarm stalled: no progress for 5m0s"}
+			},
+			step: "peer", message: "swarm stalled: no progress for 5m0s",
+		},
+		{
+			name: "destination not empty",
+			setup: func(f *fakeFleet) {
+				f.respond = func(host, cmd string) (string, string, int, bool) {
+					if host == "w02" && strings.Contains(cmd, " prepare ") {
+						return "", "murder-agent prepare: destination_path /srv/app/Deploy1 on w02 is not empty\n", 1, true
+					}
+					return "", "", 0, false
+				}
+			},
+			step: "check destination", message: "prepare: destination_path /srv/app/Deploy1 on w02 is not empty (exit status 1)",
+		},
+		{
+			name:  "unreachable",
+			setup: func(f *fakeFleet) { f.dialErr["w02"] = errors.New("connect w02:22: timed out after 10s") },
+			step:  "check destination", message: "connect w02:22: timed out after 10s",
+		},
+		{
+			name: "extraction fails",
+			setup: func(f *fakeFleet) {
+				f.respond = func(host, cmd string) (string, string, int, bool) {
+					if host == "w02" && strings.Contains(cmd, " extract ") {
+						return "", "murder-agent extract: no space left on device\n", 1, true
+					}
+					return "", "", 0, false
+				}
+			},
+			step: "peer", message: "extract: extract: no space left on device (exit status 1)", tried: true,
+		},
+		{
+			name: "status command fails",
+			setup: func(f *fakeFleet) {
+				f.respond = func(host, cmd string) (string, string, int, bool) {
+					if host == "w02" && strings.Contains(cmd, " status ") {
+						return "", "", 255, true
+					}
+					return "", "", 0, false
+				}
+			},
+			step: "peer", message: "exit status 255",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, f, out, _ := peerRun(t, fleetYAML)
+			tt.setup(f)
+			err := r.RunTask(context.Background(), "murder:peer")
+			want := fmt.Sprintf("host w02: %s: %s", tt.step, tt.message)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("RunTask = %v, want an error with %q", err, want)
+			}
+			wantExtract := []string{"w01", "w03", "w04"}
+			if tt.tried {
+				wantExtract = allPeers
+			}
+			if got := f.hostsRunning(" extract "); !slices.Equal(got, wantExtract) {
+				t.Errorf("extracted on %q, want %q", got, wantExtract)
+			}
+			for _, w := range []string{" ** 1 of 4 host(s) FAILED:\n", fmt.Sprintf(" **   w02: %s: %s\n", tt.step, tt.message), "murder:peer FAILED"} {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			rep := r.Report()
+			if len(rep.Failed) != 1 || rep.Failed[0].Host != "w02" || rep.Failed[0].Step != tt.step {
+				t.Errorf("report failed = %+v", rep.Failed)
+			}
+		})
+	}
+}
+
+func TestPeerWithoutLocalTorrent(t *testing.T) {
+	r, f, _ := newRunner(t, fleetYAML, "tag=Deploy1", "destination_path=/srv/app", "temp_path="+t.TempDir())
+	err := r.RunTask(context.Background(), "murder:peer")
+	if err == nil || !strings.Contains(err.Error(), "run murder:create_torrent") {
+		t.Errorf("RunTask = %v, want a hint to create the torrent", err)
+	}
+	if len(f.ops("")) != 0 {
+		t.Errorf("ran %q without a torrent", f.ops(""))
+	}
+}
+
+// TestPeerOneSwarm: with a fleet far larger than max_hosts, every peer is
+// started before any is followed to extraction, so all of them download
+// from each other at once instead of in waves of max_hosts.
+func TestPeerOneSwarm(t *testing.T) {
+	var yaml strings.Builder
+	yaml.WriteString("set: { remote_murder_path: /opt/murder }\nssh: { user: deploy, max_hosts: 10 }\nroles:\n  app:\n")
+	for i := 1; i <= 250; i++ {
+		fmt.Fprintf(&yaml, "    - w%03d\n", i)
+	}
+	r, f, out, _ := peerRun(t, yaml.String())
+	// Peers need a few polls each, finishing at different times.
+	f.status[""] = []string{"progress have=0 total=60000", "progress have=30000 total=60000", "done"}
+	f.status["w007"] = []string{"progress have=0 total=60000", "progress have=1 total=60000", "progress have=2 total=60000", "done"}
+	if err := r.RunTask(context.Background(), "murder:peer"); err != nil {
+		t.Fatalf("RunTask: %v\n%s", err, out)
+	}
+	ops := f.ops("")
+	lastStart, firstExtract, starts, extracts := -1, -1, 0, 0
+	for i, op := range ops {
+		switch {
+		case strings.Contains(op, " peer --no-wait "):
+			lastStart = i
+			starts++
+		case strings.Contains(op, " extract "):
+			if firstExtract < 0 {
+				firstExtract = i
+			}
+			extracts++
+		}
+	}
+	if starts != 250 || extracts != 250 {
+		t.Fatalf("%d peers started and %d extracted, want 250 each", starts, extracts)
+	}
+	if lastStart > firstExtract {
+		t.Errorf("peer %d was started (op %d) after the first extraction (op %d): waves, not one swarm", starts, lastStart, firstExtract)
+	}
+	if f.maxInflight > 10 {
+		t.Errorf("%d commands in flight, max_hosts is 10", f.maxInflight)
+	}
+	if !strings.Contains(out.String(), "peers done 250/250") {
+		t.Errorf("no final progress line:\n%s", out)
+	}
+}
+
+// TestPeerInterrupted: cancelling the run stops the peers it started and
+// removes their partial downloads.
+func TestPeerInterrupted(t *testing.T) {
+	r, f, _, tmp := peerRun(t, fleetYAML)
+	f.status[""] = []string{"progress have=1 total=60000"} // never done
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.respond = func(host, cmd string) (string, string, int, bool) {
+		if strings.Contains(cmd, " status ") && len(f.hostsRunning(" status ")) == len(allPeers) {
+			cancel()
+		}
+		return "", "", 0, false
+	}
+	err := r.RunTask(ctx, "murder:peer")
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("RunTask = %v, want context.Canceled", err)
+	}
+	stop := remote.Command(agent, "stop", "--missing-ok", "--run-dir", "/opt/murder/run", "peer", "Deploy1") +
+		"; " + remote.Command(agent, "clean", tmp+"/Deploy1.tgz", tmp+"/Deploy1.tgz.torrent", tmp+"/Deploy1.tgz.part")
+	if got := f.hostsRunning(stop); !slices.Equal(got, allPeers) {
+		t.Errorf("stopped peers on %q, want all", got)
+	}
+	if got := f.hostsRunning(" extract "); len(got) != 0 {
+		t.Errorf("extracted on %q after the interrupt", got)
+	}
+}

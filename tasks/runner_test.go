@@ -1,0 +1,382 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fleetYAML: four peers (w01 is also tracker and seeder), a web role of
+// two of them, and a database server that receives no releases.
+const fleetYAML = `
+set:
+  remote_murder_path: /opt/murder
+roles:
+  app: [w01, w02, w03, w04]
+  web: [w03, w04]
+  db:
+    - { host: db1, no_release: true }
+ssh:
+  user: deploy
+  max_hosts: 2
+`
+
+const agent = "/opt/murder/murder-agent"
+
+var allPeers = []string{"w01", "w02", "w03", "w04"}
+
+func TestFanOut(t *testing.T) {
+	tests := []struct {
+		task  string
+		words []string
+		hosts []string
+		cmd   string
+	}{
+		{"murder:start_tracker", nil, []string{"w01"}, agent + " tracker --detach --port 8998 --run-dir /opt/murder/run"},
+		{"murder:stop_tracker", nil, []string{"w01"}, agent + " stop --run-dir /opt/murder/run tracker"},
+		{"murder:start_seeding", []string{"tag=Deploy1"}, []string{"w01"}, agent + " seeder --detach --run-dir /opt/murder/run --tag Deploy1 /tmp/Deploy1.tgz.torrent /tmp/Deploy1.tgz"},
+		{"murder:stop_seeding", []string{"tag=Deploy1"}, []string{"w01"}, agent + " stop --run-dir /opt/murder/run seeder Deploy1"},
+		{"murder:stop_all_seeding", nil, []string{"w01"}, agent + " stop --all --run-dir /opt/murder/run seeder"},
+		{"murder:stop_peering", []string{"tag=Deploy1"}, allPeers, agent + " stop --missing-ok --run-dir /opt/murder/run peer Deploy1"},
+		{"murder:stop_all_peering", nil, allPeers, agent + " stop --all --run-dir /opt/murder/run peer"},
+		{"murder:clean_temp_files", []string{"tag=Deploy1"}, allPeers, agent + " clean /tmp/Deploy1.tgz /tmp/Deploy1.tgz.torrent /tmp/Deploy1.tgz.part"},
+		// Mage's spelling of the same task.
+		{"murder:stopAllPeering", nil, allPeers, agent + " stop --all --run-dir /opt/murder/run peer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.task, func(t *testing.T) {
+			r, f, out := newRunner(t, fleetYAML, tt.words...)
+			if err := r.RunTask(context.Background(), tt.task); err != nil {
+				t.Fatalf("RunTask: %v\n%s", err, out)
+			}
+			for _, h := range append(tt.hosts, "w05", "db1") {
+				want := []string{tt.cmd}
+				if !slices.Contains(tt.hosts, h) {
+					want = nil
+				}
+				if got := f.ops(h); !slices.Equal(got, want) {
+					t.Errorf("%s ran %q, want %q", h, got, want)
+				}
+			}
+			if !strings.Contains(out.String(), fmt.Sprintf("ok on %d host(s)", len(tt.hosts))) {
+				t.Errorf("summary missing:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestMaxHostsBoundsCommandsInFlight(t *testing.T) {
+	var yaml strings.Builder
+	yaml.WriteString("ssh: { user: deploy, max_hosts: 3 }\nroles:\n  app:\n")
+	for i := 1; i <= 12; i++ {
+		fmt.Fprintf(&yaml, "    - w%02d\n", i)
+	}
+	r, f, out := newRunner(t, yaml.String())
+	f.delay = 20 * time.Millisecond
+	if err := r.RunTask(context.Background(), "murder:stop_all_peering"); err != nil {
+		t.Fatalf("RunTask: %v\n%s", err, out)
+	}
+	if n := len(f.ops("")); n != 12 {
+		t.Errorf("%d commands ran, want 12", n)
+	}
+	if f.maxInflight > 3 || f.maxInflight < 2 {
+		t.Errorf("at most %d commands were in flight, want 2..3 (max_hosts 3, and parallel)", f.maxInflight)
+	}
+}
+
+func TestOneHostFailing(t *testing.T) {
+	r, f, out := newRunner(t, fleetYAML, "tag=Deploy1")
+	f.dialErr["w02"] = errors.New("connect 127.0.0.3:22: host unreachable: connection refused")
+	f.respond = func(host, cmd string) (string, string, int, bool) {
+		if host == "w03" {
+			return "", "murder-agent stop: no peer process for tag Deploy1\n", 1, true
+		}
+		return "", "", 0, false
+	}
+	err := r.RunTask(context.Background(), "murder:stop_peering")
+	if err == nil {
+		t.Fatal("RunTask = nil, want the failed hosts")
+	}
+	for _, want := range []string{
+		"host w02: stop peering: connect 127.0.0.3:22: host unreachable: connection refused",
+		"host w03: stop peering: stop: no peer process for tag Deploy1 (exit status 1)",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	var he *HostError
+	if !errors.As(err, &he) || he.Step != "stop peering" {
+		t.Errorf("error is not a *HostError for step stop peering: %#v", err)
+	}
+	for _, h := range []string{"w01", "w03", "w04"} {
+		if len(f.ops(h)) != 1 {
+			t.Errorf("%s ran %q, want its command (one host's failure must not stop the others)", h, f.ops(h))
+		}
+	}
+	for _, want := range []string{
+		" ** [err :: w03] murder-agent stop: no peer process for tag Deploy1\n",
+		" ** 2 of 4 host(s) FAILED:\n",
+		" **   w02: stop peering: connect 127.0.0.3:22",
+		" **   w03: stop peering: stop: no peer process",
+		" ** murder:stop_peering FAILED on 4 host(s)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDryRunDialsNothing(t *testing.T) {
+	tmp := t.TempDir()
+	tests := []struct {
+		task  string
+		words []string
+		want  []string
+	}{
+		{"murder:start_tracker", nil, []string{"  * [dry-run :: w01] " + agent + " tracker --detach --port 8998 --run-dir /opt/murder/run\n"}},
+		{"murder:distribute_files", nil, []string{
+			"  * [dry-run :: w01] uname -sm\n", // db1 gets no releases: not a peer, no agent
+			"  * [dry-run :: w04] mkdir -p -- /opt/murder && ls -A -- /opt/murder | wc -l\n",
+			"  * [dry-run :: w02] upload the agent built for its platform to " + agent + "\n",
+		}},
+		{"murder:create_torrent", []string{"tag=Deploy1", "files_path=/srv/my build"}, []string{
+			"  * [dry-run :: w01] " + agent + " pack --exclude '.git*' '/srv/my build' /tmp/Deploy1.tgz\n",
+			"  * [dry-run :: w01] " + agent + " make-torrent --run-dir /opt/murder/run /tmp/Deploy1.tgz w01:8998 /tmp/Deploy1.tgz.torrent\n",
+			"  * [dry-run :: w01] download /tmp/Deploy1.tgz.torrent to local /tmp/Deploy1.tgz.torrent\n",
+		}},
+		// No local .torrent is needed to see what peer would do.
+		{"murder:peer", []string{"tag=Deploy1", "destination_path=/srv/app", "temp_path=" + tmp}, []string{
+			"  * [dry-run :: w03] " + agent + " prepare --check --require-empty /srv/app/Deploy1\n",
+			"  * [dry-run :: w03] upload local " + tmp + "/Deploy1.tgz.torrent to " + tmp + "/Deploy1.tgz.torrent\n",
+			"  * [dry-run :: w03] " + agent + " peer --no-wait --run-dir /opt/murder/run --tag Deploy1 " + tmp + "/Deploy1.tgz.torrent " + tmp + "/Deploy1.tgz\n",
+			"  * [dry-run :: w03] " + agent + " extract --torrent " + tmp + "/Deploy1.tgz.torrent " + tmp + "/Deploy1.tgz /srv/app/Deploy1\n",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.task, func(t *testing.T) {
+			r, f, out := newRunner(t, fleetYAML, append(tt.words, "dry_run=1")...)
+			if err := r.RunTask(context.Background(), tt.task); err != nil {
+				t.Fatalf("RunTask: %v\n%s", err, out)
+			}
+			if n := f.totalDials(); n != 0 || len(f.ops("")) != 0 {
+				t.Errorf("dry run dialed %d times and ran %q", n, f.ops(""))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestHooksRunInOrder(t *testing.T) {
+	yaml := fleetYAML + `
+hooks:
+  before:
+    "murder:start_seeding": ["murder:start_tracker"]
+  after:
+    "murder:startSeeding": "murder:stop_all_peering"
+`
+	r, f, out := newRunner(t, yaml, "tag=Deploy1")
+	if err := r.RunTask(context.Background(), "murder:start_seeding"); err != nil {
+		t.Fatalf("RunTask: %v\n%s", err, out)
+	}
+	w01 := f.ops("w01")
+	want := []string{" tracker --detach", " seeder --detach", " stop --all --run-dir /opt/murder/run peer"}
+	if len(w01) != len(want) {
+		t.Fatalf("w01 ran %q, want tracker, seeder, stop all peering", w01)
+	}
+	for i := range want {
+		if !strings.Contains(w01[i], want[i]) {
+			t.Errorf("w01 command %d = %q, want %q", i, w01[i], want[i])
+		}
+	}
+	if got := f.hostsRunning(" stop --all "); !slices.Equal(got, allPeers) {
+		t.Errorf("after hook ran on %q, want every peer", got)
+	}
+	for _, task := range []string{"murder:start_tracker", "murder:start_seeding", "murder:stop_all_peering"} {
+		if !strings.Contains(out.String(), "  * executing `"+task+"'\n") {
+			t.Errorf("output does not announce %s:\n%s", task, out)
+		}
+	}
+
+	// A failed task stops the run: its after hooks do not run.
+	r, f, _ = newRunner(t, yaml, "tag=Deploy1")
+	f.respond = func(host, cmd string) (string, string, int, bool) {
+		if strings.Contains(cmd, " seeder --detach ") {
+			return "", "murder-agent seeder: cannot read /tmp/Deploy1.tgz\n", 1, true
+		}
+		return "", "", 0, false
+	}
+	err := r.RunTask(context.Background(), "murder:start_seeding")
+	if err == nil || !strings.Contains(err.Error(), "host w01: start seeding: seeder: cannot read /tmp/Deploy1.tgz") {
+		t.Errorf("RunTask = %v, want the seeder's failure", err)
+	}
+	if got := f.hostsRunning(" stop --all "); len(got) != 0 {
+		t.Errorf("after hook ran on %q although the task failed", got)
+	}
+	if got := f.hostsRunning(" tracker --detach"); !slices.Equal(got, []string{"w01"}) {
+		t.Errorf("before hook ran on %q, want w01", got)
+	}
+}
+
+// TestPlanErrorsRunNothing: every problem found in planning stops the run
+// before any host is contacted.
+func TestPlanErrorsRunNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		hooks string
+		task  string
+		words []string
+		want  string
+	}{
+		{"hook loop", `
+hooks:
+  before:
+    "murder:start_tracker": ["murder:stop_tracker"]
+    "murder:stop_tracker": ["murder:start_tracker"]
+`, "murder:start_tracker", nil, "hooks loop: murder:start_tracker -> murder:stop_tracker -> murder:start_tracker"},
+		{"hook to itself", `
+hooks:
+  after:
+    "murder:stop_tracker": ["murder:stopTracker"]
+`, "murder:stop_tracker", nil, "hooks loop"},
+		{"hook to unknown task", `
+hooks:
+  after:
+    "murder:start_tracker": ["murder:start_trakcer"]
+`, "murder:start_tracker", nil, `unknown task "murder:start_trakcer" (hooked to murder:start_tracker)`},
+		{"hooked task missing its tag", `
+hooks:
+  before:
+    "murder:start_tracker": ["murder:stop_seeding"]
+`, "murder:start_tracker", nil, "murder:stop_seeding: please specify a tag"},
+		{"unknown task", "", "murder:nonesuch", nil, `unknown task "murder:nonesuch"`},
+		{"missing tag", "", "murder:peer", []string{"destination_path=/srv/app"}, "murder:peer: please specify a tag"},
+		{"missing destination", "", "murder:peer", []string{"tag=Deploy1"}, "please specify destination_path=PATH"},
+		{"missing files_path", "", "murder:create_torrent", []string{"tag=Deploy1"}, "please specify files_path=PATH"},
+		{"bad tag", "", "murder:stop_seeding", []string{"tag=../x"}, "Tag cannot contain a / character"},
+		{"no hosts left", "", "murder:stop_all_peering", []string{"hosts=nonesuch"}, "no hosts to run on"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, f, _ := newRunner(t, fleetYAML+tt.hooks, tt.words...)
+			err := r.RunTask(context.Background(), tt.task)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("RunTask = %v, want an error mentioning %q", err, tt.want)
+			}
+			if n := f.totalDials(); n != 0 || len(f.ops("")) != 0 {
+				t.Errorf("dialed %d times and ran %q before refusing", n, f.ops(""))
+			}
+		})
+	}
+}
+
+func TestHostsAndRolesNarrowing(t *testing.T) {
+	tests := []struct {
+		name  string
+		words []string
+		env   map[string]string
+		task  string
+		want  []string
+	}{
+		{"hosts=", []string{"hosts=w02,w03"}, nil, "murder:stop_all_peering", []string{"w02", "w03"}},
+		{"hosts= with spaces", []string{"hosts= w04 , w01 "}, nil, "murder:stop_all_peering", []string{"w01", "w04"}},
+		{"HOSTS in the environment", nil, map[string]string{"HOSTS": "w04"}, "murder:stop_all_peering", []string{"w04"}},
+		{"roles=", []string{"roles=web", "tag=Deploy1"}, nil, "murder:clean_temp_files", []string{"w03", "w04"}},
+		{"ROLES in the environment", []string{"tag=Deploy1"}, map[string]string{"ROLES": "web"}, "murder:clean_temp_files", []string{"w03", "w04"}},
+		{"roles= several", []string{"roles=web,seeder", "tag=Deploy1"}, nil, "murder:clean_temp_files", []string{"w01", "w03", "w04"}},
+		{"hosts= and roles=", []string{"roles=web", "hosts=w01,w03"}, nil, "murder:stop_all_peering", []string{"w03"}},
+		{"hosts= outside the task's roles", []string{"hosts=db1,w02"}, nil, "murder:stop_all_peering", []string{"w02"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, f, out := newRunner(t, fleetYAML)
+			var err error
+			if r.Args, err = ParseArgs(tt.words, env(tt.env)); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.RunTask(context.Background(), tt.task); err != nil {
+				t.Fatalf("RunTask: %v\n%s", err, out)
+			}
+			if got := f.hostsRunning(agent); !slices.Equal(got, tt.want) {
+				t.Errorf("ran on %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReportFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "report.json")
+	r, f, _ := newRunner(t, fleetYAML, "report="+file)
+	f.respond = func(host, cmd string) (string, string, int, bool) {
+		if host == "w03" {
+			return "", "murder-agent stop: permission denied\n", 1, true
+		}
+		return "", "", 0, false
+	}
+	if err := r.RunTask(context.Background(), "murder:stop_all_peering"); err == nil {
+		t.Fatal("RunTask = nil, want w03's failure")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Task   string       `json:"task"`
+		OK     bool         `json:"ok"`
+		Hosts  []HostResult `json:"hosts"`
+		Failed []HostResult `json:"failed"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, b)
+	}
+	if rep.Task != "murder:stop_all_peering" || rep.OK || len(rep.Hosts) != 4 {
+		t.Errorf("report = %+v, want task murder:stop_all_peering, not ok, 4 hosts", rep)
+	}
+	want := HostResult{Host: "w03", Step: "stop all peering", Error: "stop: permission denied (exit status 1)"}
+	if len(rep.Failed) != 1 || rep.Failed[0] != want {
+		t.Errorf("failed = %+v, want [%+v]", rep.Failed, want)
+	}
+	// In a failed run only hosts known to be finished are ok; the others
+	// carry no error either.
+	for _, h := range rep.Hosts {
+		if h.OK || (h.Error != "") != (h.Host == "w03") {
+			t.Errorf("host %+v, want only w03 with an error, none ok", h)
+		}
+	}
+
+	// A successful run writes ok and an empty failed list.
+	r, _, _ = newRunner(t, fleetYAML, "report="+file)
+	if err := r.RunTask(context.Background(), "murder:stop_all_peering"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(file)
+	if !strings.Contains(string(b), `"ok": true`) || !strings.Contains(string(b), `"failed": []`) {
+		t.Errorf("report of a good run:\n%s", b)
+	}
+}
+
+// TestHostErrorFormat pins the prefix every host failure carries.
+func TestHostErrorFormat(t *testing.T) {
+	inner := errors.New("boom")
+	err := error(&HostError{Host: "w03", Step: "start peer", Err: inner})
+	if err.Error() != "host w03: start peer: boom" || !errors.Is(err, inner) {
+		t.Errorf("HostError = %q", err)
+	}
+	if _, ok := Lookup("MURDER:START_TRACKER"); !ok {
+		t.Error("Lookup ignores case and underscores")
+	}
+	if got := len(All()); got != 12 {
+		t.Errorf("%d tasks, want the original's 12", got)
+	}
+}
