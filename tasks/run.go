@@ -238,3 +238,11 @@ func (s *sshDialer) Dial(ctx context.Context, h *roles.Host) (remote.Conn, error
 	}
 	return c, nil
 }
+
+// Close closes the gateway connection, if one was made.
+func (s *sshDialer) Close() error {
+	if s.d != nil {
+		return s.d.Close()
+	}
+	return nil
+}

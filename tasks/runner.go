@@ -76,6 +76,9 @@ func (r *Runner) Close() error {
 		}
 	}
 	r.conns = nil
+	if c, ok := r.Dialer.(io.Closer); ok {
+		errs = append(errs, c.Close())
+	}
 	return errors.Join(errs...)
 }
 
