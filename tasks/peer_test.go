@@ -228,3 +228,26 @@ func TestPeerInterrupted(t *testing.T) {
 		t.Errorf("extracted on %q after the interrupt", got)
 	}
 }
+
+func TestProgressLine(t *testing.T) {
+	for _, tt := range []struct {
+		b    float64
+		want string
+	}{{0, "0.0 B"}, {999, "999.0 B"}, {1500, "1.5 KB"}, {2.5e6, "2.5 MB"}, {3e9, "3.0 GB"}, {4e15, "4000.0 TB"}} {
+		if got := humanBytes(tt.b); got != tt.want {
+			t.Errorf("humanBytes(%v) = %q, want %q", tt.b, got, tt.want)
+		}
+	}
+	now := time.Unix(1000, 0)
+	r := &Runner{Out: &syncBuffer{}, Now: func() time.Time { return now }}
+	p := newProgress(r, 4, 1000)
+	now = now.Add(2 * time.Second)
+	p.show(2000, 1) // 1000 B/s instantaneous, smoothed to 500 B/s
+	want := "peers done 1/4, 500.0 B/s fleet-wide, elapsed 2s, ETA 4s"
+	if got := p.line(2000, 1, now); got != want {
+		t.Errorf("line = %q, want %q", got, want)
+	}
+	if got := p.line(4000, 4, now); !strings.HasSuffix(got, "ETA 0s") {
+		t.Errorf("finished line = %q, want ETA 0s", got)
+	}
+}

@@ -380,3 +380,36 @@ func TestHostErrorFormat(t *testing.T) {
 		t.Errorf("%d tasks, want the original's 12", got)
 	}
 }
+
+// TestRunEntryPoint: Run parses the words, loads murder.yaml from
+// config=, and runs the task with the given dialer.
+func TestRunEntryPoint(t *testing.T) {
+	cfgFile := filepath.Join(t.TempDir(), "murder.yaml")
+	if err := os.WriteFile(cfgFile, []byte(fleetYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := newFakeFleet(t)
+	out := &syncBuffer{}
+	o := Options{Stdout: out, Getenv: env(map[string]string{"HOSTS": "w02"}), Dialer: f}
+	if err := Run(context.Background(), "murder:stop_all_peering", []string{"config=" + cfgFile}, o); err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	if got := f.hostsRunning(agent); !slices.Equal(got, []string{"w02"}) {
+		t.Errorf("ran on %q, want w02 (HOSTS=w02)", got)
+	}
+	if !strings.Contains(out.String(), "murder:stop_all_peering ok on 1 host(s)") {
+		t.Errorf("no summary:\n%s", out)
+	}
+
+	err := Run(context.Background(), "murder:peer", []string{"destinaton_path=/srv/app"}, o)
+	if err == nil || !strings.Contains(err.Error(), "did you mean destination_path?") {
+		t.Errorf("Run with a typo = %v", err)
+	}
+	err = Run(context.Background(), "murder:stop_all_peering", []string{"config=" + cfgFile + ".missing"}, o)
+	if err == nil {
+		t.Error("Run with a missing config = nil")
+	}
+	if len(f.ops("")) != 1 {
+		t.Errorf("refused runs ran %q", f.ops(""))
+	}
+}

@@ -105,10 +105,12 @@ func seederWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (e
 	if missing > 0 {
 		return fmt.Errorf("%s %v %s: %d of %d pieces fail verification", o.file, errMismatch, o.torrent, missing, t.NumPieces())
 	}
+	// Register first: a tracker run from this run dir then knows the
+	// torrent before the pre-flight announce asks for it.
+	_ = allowLocally(o.runDir, tf.mi.HashInfoBytes())
 	if err := preflight(ctx, tf, cl, ip, 0); err != nil {
 		return err
 	}
-	_ = allowLocally(o.runDir, tf.mi.HashInfoBytes())
 	rep.progress("seeding %s (%d bytes) as %s:%d", o.file, tf.info.TotalLength(), ip, cl.LocalPort())
 	rep.finish("ready", nil)
 	<-ctx.Done()
