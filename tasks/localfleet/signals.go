@@ -19,9 +19,14 @@ import (
 // shared by all fleets, hence the reference count; the last Close restores
 // the original disposition.
 var defaultSignals struct {
-	mu    sync.Mutex
-	users int
-	ch    chan os.Signal // non-nil while we hold ignored signals
+	mu      sync.Mutex
+	checked bool
+	// ignored is what was ignored at the first acquire. Remembered, as
+	// signal.Ignored no longer reports a signal that signal.Stop handed
+	// back to its inherited SIG_IGN.
+	ignored []os.Signal
+	users   int
+	ch      chan os.Signal // non-nil while we hold the ignored signals
 }
 
 // acquireDefaultSignals makes commands started from now on begin with
@@ -35,15 +40,17 @@ func acquireDefaultSignals() {
 	if s.users > 1 {
 		return
 	}
-	var ignored []os.Signal
-	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
-		if signal.Ignored(sig) {
-			ignored = append(ignored, sig)
+	if !s.checked {
+		s.checked = true
+		for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
+			if signal.Ignored(sig) {
+				s.ignored = append(s.ignored, sig)
+			}
 		}
 	}
-	if len(ignored) > 0 {
+	if len(s.ignored) > 0 {
 		s.ch = make(chan os.Signal, 1)
-		signal.Notify(s.ch, ignored...)
+		signal.Notify(s.ch, s.ignored...)
 	}
 }
 
