@@ -97,18 +97,12 @@ func peerWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (err
 	if err != nil {
 		return err
 	}
-	st := fileStorage(o.file, &tf.info, tf.mi.HashInfoBytes(), true, !resume)
-	defer st.Close()
-	cl, err := torrent.NewClient(clientConfig(o.swarm, ip, st, env.stderr))
-	if err != nil {
-		return fmt.Errorf("BitTorrent client: %w", err)
-	}
-	defer closeClient(cl)
-	t, err := addTorrent(cl, tf)
+	sw, err := joinSwarm(env, o, tf, ip, true, !resume)
 	if err != nil {
 		return err
 	}
-	if err := download(ctx, o, tf, cl, t, ip, resume, rep); err != nil {
+	defer sw.close()
+	if err := download(ctx, o, tf, sw.cl, sw.t, ip, resume, rep); err != nil {
 		return err
 	}
 	rep.finish("done", nil)

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/anacrolix/torrent"
 )
 
 // seedOpts are the arguments of seeder and peer.
@@ -87,17 +85,12 @@ func seederWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (e
 	if err != nil {
 		return err
 	}
-	st := fileStorage(o.file, &tf.info, tf.mi.HashInfoBytes(), false, false)
-	defer st.Close()
-	cl, err := torrent.NewClient(clientConfig(o.swarm, ip, st, env.stderr))
-	if err != nil {
-		return fmt.Errorf("BitTorrent client: %w", err)
-	}
-	defer closeClient(cl)
-	t, err := addTorrent(cl, tf)
+	sw, err := joinSwarm(env, o, tf, ip, false, false)
 	if err != nil {
 		return err
 	}
+	defer sw.close()
+	cl, t := sw.cl, sw.t
 	missing, err := verifyAll(ctx, t)
 	if err != nil {
 		return fmt.Errorf("verifying %s: %w", o.file, err)

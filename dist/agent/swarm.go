@@ -187,3 +187,33 @@ func preallocate(path string, size int64) error {
 	}
 	return nil
 }
+
+// swarm is a client with the one torrent it serves.
+type swarm struct {
+	cl *torrent.Client
+	t  *torrent.Torrent
+	st storage.ClientImplCloser
+}
+
+// joinSwarm stores tf's data at file (see fileStorage), starts a client
+// announcing ip and adds the torrent.
+func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, known bool) (*swarm, error) {
+	st := fileStorage(o.file, &tf.info, tf.mi.HashInfoBytes(), partFiles, known)
+	cl, err := torrent.NewClient(clientConfig(o.swarm, ip, st, env.stderr))
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("BitTorrent client: %w", err)
+	}
+	t, err := addTorrent(cl, tf)
+	if err != nil {
+		closeClient(cl)
+		st.Close()
+		return nil, err
+	}
+	return &swarm{cl: cl, t: t, st: st}, nil
+}
+
+func (s *swarm) close() {
+	closeClient(s.cl)
+	s.st.Close()
+}
