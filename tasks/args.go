@@ -137,3 +137,15 @@ func splitList(s string) []string {
 	}
 	return out
 }
+
+// With returns a copy of a with vals set as if given on the command line.
+func (a *Args) With(vals map[string]string) *Args {
+	b := &Args{given: map[string]string{}, getenv: a.getenv}
+	for k, v := range a.given {
+		b.given[k] = v
+	}
+	for k, v := range vals {
+		b.given[k] = v
+	}
+	return b
+}

@@ -89,12 +89,22 @@ func (rep *Report) succeeded(h *roles.Host) bool {
 func (rep *Report) finished(h *roles.Host) bool { return rep.failed(h) || rep.succeeded(h) }
 
 // Err is nil, or every failed host's error, each naming its host.
-func (rep *Report) Err() error {
+func (rep *Report) Err() error { return rep.errSince(0) }
+
+// failures counts the failures so far.
+func (rep *Report) failures() int {
 	rep.mu.Lock()
 	defer rep.mu.Unlock()
-	errs := make([]error, len(rep.Failed))
-	for i, f := range rep.Failed {
-		errs[i] = fmt.Errorf("host %s: %s: %s", f.Host, f.Step, f.Error)
+	return len(rep.Failed)
+}
+
+// errSince joins the failures recorded after the first n.
+func (rep *Report) errSince(n int) error {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	var errs []error
+	for _, f := range rep.Failed[min(n, len(rep.Failed)):] {
+		errs = append(errs, fmt.Errorf("host %s: %s: %s", f.Host, f.Step, f.Error))
 	}
 	return errors.Join(errs...)
 }

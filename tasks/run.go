@@ -161,10 +161,11 @@ func (r *Runner) Invoke(ctx context.Context, name string) error {
 		}
 	}
 	r.printf("  * executing `%s'\n", t.Name)
+	before := r.Report().failures()
 	if err := t.Run(ctx, r); err != nil {
 		return err
 	}
-	if err := r.Report().Err(); err != nil {
+	if err := r.Report().errSince(before); err != nil {
 		return err
 	}
 	for _, a := range r.hooks(r.Config.Hooks.After, t.Name) {
@@ -188,8 +189,14 @@ func (r *Runner) hooks(m map[string][]string, name string) []string {
 	return out
 }
 
+// canonical also maps "deploy" to "deploy:default", as Capistrano ran
+// a namespace's default task when given the namespace alone.
 func canonical(name string) string {
-	return strings.ToLower(strings.ReplaceAll(name, "_", ""))
+	c := strings.ToLower(strings.ReplaceAll(name, "_", ""))
+	if c == "deploy" {
+		return "deploy:default"
+	}
+	return c
 }
 
 // Lookup finds a task by name, ignoring case and underscores.
@@ -203,7 +210,7 @@ func Lookup(name string) (Task, bool) {
 }
 
 // All lists every task.
-func All() []Task { return Murder }
+func All() []Task { return append(append([]Task{}, Murder...), Deploy...) }
 
 // sshDialer dials hosts as murder.yaml's ssh: section says. Keys and
 // known_hosts are loaded at the first dial, so that a dry run or a run

@@ -41,6 +41,11 @@ type Runner struct {
 	conns  map[*roles.Host]*lazyConn
 	report *Report
 	active map[string]bool // tasks being run, to stop hook loops
+
+	// override adjusts a host's settings while a deploy drives the murder
+	// tasks (its destination is that host's releases directory).
+	override func(h *roles.Host, s *settings)
+	release  string // the release being deployed, for deploy:symlink
 }
 
 type lazyConn struct {
@@ -85,7 +90,13 @@ func (r *Runner) Close() error {
 func (r *Runner) dryRun() bool { return r.Args.Bool("dry_run") }
 
 // settings resolves the arguments against the host's variables.
-func (r *Runner) settings(h *roles.Host) settings { return resolve(r.Args, r.Config.Vars(h)) }
+func (r *Runner) settings(h *roles.Host) settings {
+	s := resolve(r.Args, r.Config.Vars(h))
+	if r.override != nil {
+		r.override(h, &s)
+	}
+	return s
+}
 
 // hostFunc is one step's work on one host.
 type hostFunc func(ctx context.Context, h *roles.Host) error

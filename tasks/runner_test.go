@@ -376,8 +376,11 @@ func TestHostErrorFormat(t *testing.T) {
 	if _, ok := Lookup("MURDER:START_TRACKER"); !ok {
 		t.Error("Lookup ignores case and underscores")
 	}
-	if got := len(All()); got != 12 {
-		t.Errorf("%d tasks, want the original's 12", got)
+	if got := len(Murder); got != 12 {
+		t.Errorf("%d murder tasks, want the original's 12", got)
+	}
+	if got := len(All()); got != len(Murder)+len(Deploy) {
+		t.Errorf("All() has %d tasks, want murder's and deploy's", got)
 	}
 }
 

@@ -41,6 +41,7 @@ var commands = map[string]command{
 	"extract":      {"[flags] ARCHIVE DEST", "verify and extract ARCHIVE into DEST atomically", runExtract},
 	"prepare":      {"[flags] DEST", "create DEST and check it is empty (or empty it)", runPrepare},
 	"clean":        {"PATH...", "remove files, ignoring absence", runClean},
+	"release":      {"setup|list|switch|rollback|cleanup|remove DEPLOY_TO [ARG]", "manage Capistrano's releases/ and current", runRelease},
 	"_worker":      {"", "", runWorker},
 }
 

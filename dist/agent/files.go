@@ -72,6 +72,7 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 func runExtract(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
 	torrentPath := fs.String("torrent", "", "check ARCHIVE against the SHA-256 recorded in this .torrent")
+	wantSum := fs.String("sha256", "", "check ARCHIVE against this SHA-256 (hex)")
 	isFile := fs.Bool("file", false, "copy ARCHIVE to DEST instead of unpacking it (path_is_file)")
 	merge := fs.Bool("merge", false, "unpack into a DEST that already has content (no_tag_directory)")
 	replace := fs.Bool("replace", false, "replace DEST's content once the new content is unpacked (unsafe_please_delete)")
@@ -82,6 +83,11 @@ func runExtract(ctx context.Context, env *runEnv, args []string) error {
 	src, dest := rest[0], rest[1]
 	if *torrentPath != "" {
 		if err := checkArchive(ctx, src, *torrentPath); err != nil {
+			return err
+		}
+	}
+	if *wantSum != "" {
+		if err := checkSum(ctx, src, *wantSum); err != nil {
 			return err
 		}
 	}
@@ -245,4 +251,15 @@ func checkCreatable(dir string) error {
 		}
 		dir = filepath.Dir(dir)
 	}
+}
+
+func checkSum(ctx context.Context, file, want string) error {
+	sum, err := fileSHA256(ctx, file)
+	if err != nil {
+		return err
+	}
+	if !strings.EqualFold(sum, want) {
+		return fmt.Errorf("%s: SHA-256 %s differs from the expected %s; not extracting", file, sum, want)
+	}
+	return nil
 }

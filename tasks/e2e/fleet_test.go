@@ -51,6 +51,8 @@ type deployment struct {
 	sample string
 	cfg    *roles.Config
 	local  string // this machine's temp_path
+	// extraSet is added to murder.yaml's set: section.
+	extraSet string
 }
 
 func newDeployment(t *testing.T, hosts int, extra string) *deployment {
@@ -77,7 +79,7 @@ func (d *deployment) writeConfig(extra string) {
 // writeConfigWith writes murder.yaml with each host written as spec says.
 func (d *deployment) writeConfigWith(extra string, spec func(h *testfleet.Host) string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "set:\n  remote_murder_path: /tmp/murder\n  default_temp_path: /tmp\n")
+	fmt.Fprintf(&b, "set:\n  remote_murder_path: /tmp/murder\n  default_temp_path: /tmp\n%s", d.extraSet)
 	fmt.Fprintf(&b, "ssh:\n  user: root\n  identity_files: [%q]\n  known_hosts: %q\n  max_hosts: 4\n  timeout: 5s\n",
 		d.fleet.IdentityFile(), d.fleet.KnownHostsFile())
 	b.WriteString("roles:\n")

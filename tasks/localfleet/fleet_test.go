@@ -262,6 +262,13 @@ func TestStopRestart(t *testing.T) {
 }
 
 func TestContextEndCloses(t *testing.T) {
+	done, cancelDone := context.WithCancel(context.Background())
+	cancelDone()
+	if f, err := Start(done, Options{Hosts: 1, Dir: t.TempDir()}); err == nil {
+		_ = f.Close()
+		t.Error("Start with a done context succeeded")
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	f, err := Start(ctx, Options{Hosts: 1, Dir: t.TempDir()})
 	if err != nil {

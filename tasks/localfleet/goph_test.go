@@ -74,14 +74,15 @@ func TestGoph(t *testing.T) {
 }
 
 // TestGophCancel checks that a cancelled RunContext, which sends SIGINT and
-// abandons the session, leaves no process behind.
+// abandons the session, leaves no process behind. The command execs sleep
+// for the reason given in TestSignalForwarded.
 func TestGophCancel(t *testing.T) {
 	f := startFleet(t, 1)
 	h := f.Hosts()[0]
 	c := gophClient(t, f, h)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	if _, err := c.RunContext(ctx, "echo $$ > pgid; sleep 60"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c.RunContext(ctx, "echo $$ > pgid; exec sleep 60"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("RunContext = %v, want deadline exceeded", err)
 	}
 	b, err := os.ReadFile(filepath.Join(h.Dir, "pgid"))

@@ -71,7 +71,7 @@ type Fleet struct {
 	mu     sync.Mutex
 	closed bool
 
-	stopWatch func() bool // cancels the ctx watch set up by Start
+	stopWatch func() bool // cancels the ctx watch set up by Start; under mu
 	closeOnce sync.Once
 }
 
@@ -117,11 +117,11 @@ func Start(ctx context.Context, o Options) (*Fleet, error) {
 	if err := writeKnownHosts(f.KnownHostsPath(), f.hosts); err != nil {
 		return nil, errors.Join(fmt.Errorf("localfleet: %w", err), f.Close())
 	}
-	f.stopWatch = context.AfterFunc(ctx, func() {
-		if err := f.Close(); err != nil {
-			logger.Printf("close after context end: %v", err)
-		}
-	})
+	// Under f.mu: if ctx is already done, the func runs (and reads
+	// stopWatch in Close) before AfterFunc returns.
+	f.mu.Lock()
+	f.stopWatch = context.AfterFunc(ctx, func() { _ = f.Close() })
+	f.mu.Unlock()
 	return f, nil
 }
 
@@ -201,11 +201,11 @@ func (f *Fleet) host(i int) (*host, error) {
 // returns nil and has an error result to satisfy io.Closer.
 func (f *Fleet) Close() error {
 	f.closeOnce.Do(func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
 		if f.stopWatch != nil {
 			f.stopWatch()
 		}
-		f.mu.Lock()
-		defer f.mu.Unlock()
 		f.closed = true
 		for _, h := range f.hosts {
 			h.stop()

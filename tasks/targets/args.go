@@ -32,6 +32,9 @@ func splitArgs(args []string) (rest, words []string) {
 		switch {
 		case argWord.MatchString(a):
 			words = append(words, a)
+		case a == "deploy":
+			// `cap deploy` ran the namespace's default task.
+			rest = append(rest, "deploy:default")
 		case strings.Contains(a, ":") && !strings.HasPrefix(a, "-"):
 			rest = append(rest, strings.ReplaceAll(a, "_", ""))
 		default:
