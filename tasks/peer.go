@@ -52,7 +52,7 @@ func peer(ctx context.Context, r *Runner) error {
 	}
 	err = r.follow(ctx, started, size, len(hosts))
 	if ctx.Err() != nil {
-		r.stopPeers(started)
+		r.stopPeers(live) // also those whose start was cut short
 	}
 	return errors.Join(err, r.Report().Err())
 }
