@@ -157,3 +157,12 @@ func (d *deployment) verifyRelease(name string) {
 		}
 	}
 }
+
+// TestDeployViaCopy: Capistrano's copy strategy, for small fleets.
+func TestDeployViaCopy(t *testing.T) {
+	d := newDeployment(t, 4, "")
+	d.extraSet = deploySet(d.sample) + "  deploy_via: copy\n"
+	d.writeConfig(deployHooks)
+	d.mustRun("deploy:setup")
+	d.deployOnce()
+}
