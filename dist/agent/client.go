@@ -28,6 +28,7 @@ type swarmFlags struct {
 	uploadBps   int64
 	downloadBps int64
 	verbose     bool
+	chunk       int
 }
 
 func (s *swarmFlags) register(fs *flag.FlagSet) {
@@ -39,6 +40,7 @@ func (s *swarmFlags) register(fs *flag.FlagSet) {
 	fs.Int64Var(&s.uploadBps, "max-upload-rate", 0, "upload cap in bytes/s (0: none)")
 	fs.Int64Var(&s.downloadBps, "max-download-rate", 0, "download cap in bytes/s (0: none)")
 	fs.BoolVar(&s.verbose, "verbose", false, "log the BitTorrent library's info messages")
+	fs.IntVar(&s.chunk, "chunk-size", 64<<10, "bytes per block request (16384 for swarms with Transmission)")
 }
 
 // clientConfig is anacrolix's configuration tuned for a datacenter fleet:
