@@ -17,6 +17,7 @@ import (
 // Options are what Run needs from its caller.
 type Options struct {
 	Stdout io.Writer
+	Stderr io.Writer           // import_capfile's list of untranslated lines; default os.Stderr
 	Getenv func(string) string // default os.Getenv
 	Dialer Dialer              // default: SSH as murder.yaml says
 	Agents AgentBuilder        // default: GoBuilder in the user cache dir

@@ -62,6 +62,11 @@ func (Murder) StopAllPeering(ctx context.Context) error { return run(ctx, "murde
 // CleanTempFiles removes TAG.tgz and its .torrent from temp_path; needs tag= (murder:clean_temp_files).
 func (Murder) CleanTempFiles(ctx context.Context) error { return run(ctx, "murder:clean_temp_files") }
 
+// ImportCapfile writes murder.yaml from a Capistrano Capfile or deploy.rb; needs capfile= (murder:import_capfile).
+func (Murder) ImportCapfile(ctx context.Context) error {
+	return tasks.ImportCapfile(commandLine, tasks.Options{Stdout: os.Stdout, Stderr: os.Stderr})
+}
+
 // Demo runs the manual sequence on a throwaway fleet of 8 local hosts (no root, no sshd needed).
 func Demo(ctx context.Context) error {
 	return demo.Run(ctx, demo.Options{Stdout: os.Stdout, Keep: os.Getenv("keep") != ""})

@@ -1,0 +1,6 @@
+set :rails_env, "production"
+set :branch, "release"
+
+role :app, "p01.example.com", "p02.example.com", "p03.example.com"
+role :web, "p01.example.com", "p02.example.com"
+role :db, "pdb.example.com", :primary => true
