@@ -19,6 +19,7 @@ var argNames = []string{
 	"tag", "files_path", "destination_path", "temp_path",
 	"path_is_file", "no_tag_directory", "unsafe_please_delete", "do_not_download_torrent",
 	"config", "dry_run", "report", "hosts", "roles",
+	"capfile", "output", "force", // murder:import_capfile
 }
 
 // Args are a run's arguments: explicit ones from the command line, with the
