@@ -20,6 +20,7 @@ var argNames = []string{
 	"path_is_file", "no_tag_directory", "unsafe_please_delete", "do_not_download_torrent",
 	"config", "dry_run", "report", "hosts", "roles",
 	"capfile", "output", "force", // murder:import_capfile
+	"stall_timeout",
 }
 
 // Args are a run's arguments: explicit ones from the command line, with the
@@ -90,6 +91,10 @@ func (a *Args) Given() []string {
 func checkValue(name, value string) error {
 	if strings.ContainsAny(value, "\x00\n\r") {
 		return fmt.Errorf("argument %s: value %q contains a NUL byte or a line break", name, value)
+	}
+	if name == "stall_timeout" {
+		_, err := stallTimeout(value)
+		return err
 	}
 	return nil
 }

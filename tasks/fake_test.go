@@ -3,6 +3,8 @@ package tasks
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -254,17 +256,17 @@ func writeTorrent(t *testing.T, dir, tag string) int64 {
 	if err := info.BuildFromFilePath(src); err != nil {
 		t.Fatal(err)
 	}
-	var mi metainfo.MetaInfo
-	var err error
-	if mi.InfoBytes, err = bencode.Marshal(info); err != nil {
-		t.Fatal(err)
-	}
-	fh, err := os.Create(src + ".torrent")
+	ib, err := bencode.Marshal(info)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fh.Close()
-	if err := mi.Write(fh); err != nil {
+	// With the whole-file SHA-256 that murder:create_torrent records.
+	sum := sha256.Sum256(data)
+	b, err := bencode.Marshal(map[string]any{"info": bencode.Bytes(ib), "murder": map[string]string{"sha256": hex.EncodeToString(sum[:])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(src+".torrent", b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return int64(len(data))

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
 
 	"github.com/murderfleet/murder/roles"
@@ -27,12 +29,21 @@ var pollEvery = time.Second
 // .torrent, start the peer, then follow every peer to the end, extracting
 // each one's files as soon as it holds the verified archive.
 func peer(ctx context.Context, r *Runner) error {
+	stall, err := stallTimeout(r.Args.Get("stall_timeout"))
+	if err != nil {
+		return err
+	}
 	local := r.localTorrent()
 	size, err := torrentSize(local)
 	if err != nil && !r.dryRun() {
 		return err
 	}
 	hosts := r.roleHosts(rolePeer)
+	for _, h := range hosts {
+		if err := r.settings(h).checkReplace(); err != nil {
+			return fmt.Errorf("host %s: %w", h, err)
+		}
+	}
 	live := r.step(ctx, hosts, "check destination", func(ctx context.Context, h *roles.Host) error {
 		return r.exec(ctx, h, r.settings(h).checkDestCmd()...)
 	})
@@ -41,7 +52,7 @@ func peer(ctx context.Context, r *Runner) error {
 		if err := r.upload(ctx, h, local, s.torrent()); err != nil {
 			return err
 		}
-		return r.execLine(ctx, h, remote.Command(s.startPeerCmd("")...), nil)
+		return r.execLine(ctx, h, remote.Command(s.startPeerCmd(stall)...), nil)
 	})
 	if r.dryRun() {
 		for _, h := range started {
@@ -69,20 +80,60 @@ func (r *Runner) step(ctx context.Context, hosts []*roles.Host, name string, fn 
 	return ok
 }
 
-// torrentSize reads the local .torrent that peer uploads.
+// torrentSize reads the local .torrent that peer uploads. One without the
+// SHA-256 that murder:create_torrent records is refused now: every peer
+// would download it, then refuse to extract what it cannot verify whole.
 func torrentSize(path string) (int64, error) {
-	mi, err := metainfo.LoadFromFile(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return 0, fmt.Errorf("no torrent at %s on this machine: run murder:create_torrent (or murder:download_torrent) with the same tag first", path)
 		}
 		return 0, fmt.Errorf("torrent %s on this machine: %w", path, err)
 	}
+	mi, err := metainfo.Load(bytes.NewReader(b))
+	if err != nil {
+		return 0, fmt.Errorf("torrent %s on this machine: %w", path, err)
+	}
 	info, err := mi.UnmarshalInfo()
 	if err != nil {
 		return 0, fmt.Errorf("torrent %s on this machine: %w", path, err)
 	}
+	var top struct {
+		Murder struct {
+			SHA256 string `bencode:"sha256"`
+		} `bencode:"murder"`
+	}
+	if err := bencode.Unmarshal(b, &top); err != nil || top.Murder.SHA256 == "" {
+		return 0, fmt.Errorf("torrent %s on this machine records no SHA-256, so the peers could not verify the whole archive and would refuse to extract it: make it with murder:create_torrent", path)
+	}
 	return info.TotalLength(), nil
+}
+
+// checkReplace refuses unsafe_please_delete with no_tag_directory on a
+// directory directly below / : the pair replaces all of destination_path,
+// and one slip (destination_path=/srv instead of /srv/app) would wipe a
+// system directory. Deeper paths keep the original's behaviour.
+func (s settings) checkReplace() error {
+	dest := path.Clean(s.dest())
+	if !s.UnsafeDelete || !s.NoTagDirectory || s.PathIsFile || strings.Count(dest, "/") > 1 {
+		return nil
+	}
+	return fmt.Errorf("destination_path %s: unsafe_please_delete with no_tag_directory would replace everything in %s; refused for a directory directly below /", dest, dest)
+}
+
+// stallTimeout checks the stall_timeout argument (how long a peer may go
+// without data before it fails) and returns it in the agent's syntax; ""
+// keeps the agent's default.
+func stallTimeout(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return "", fmt.Errorf("stall_timeout=%s: want a positive duration such as 90s or 5m", v)
+	}
+	return d.String(), nil
 }
 
 // follow polls the started peers until each is done (and extracted) or

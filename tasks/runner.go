@@ -159,6 +159,11 @@ func (r *Runner) execLine(ctx context.Context, h *roles.Host, line string, captu
 			return fmt.Errorf("%s (%w)", msg, err)
 		}
 	}
+	if errors.Is(err, io.EOF) {
+		// The keepalive closed a connection the host stopped answering:
+		// "new session: EOF" alone does not say so.
+		return fmt.Errorf("connection lost (the host stopped answering): %w", err)
+	}
 	return err
 }
 

@@ -180,9 +180,18 @@ func (r *reporter) writeStatus(line string) {
 }
 
 // started tells a parent waiting with --no-wait that the work is under way.
-func (r *reporter) started() {
-	if r.pipe != nil {
-		fmt.Fprintln(r.pipe, "started")
+// Such a parent exits at once (parentLeaves): from then on the reports go to
+// the status file only, or the next write would hit a closed pipe and be
+// taken for a parent that was killed.
+func (r *reporter) started(parentLeaves bool) {
+	if r.pipe == nil {
+		return
+	}
+	fmt.Fprintln(r.pipe, "started")
+	if parentLeaves {
+		r.pipe.Close()
+		r.pipe = nil
+		r.w = io.Discard
 	}
 }
 

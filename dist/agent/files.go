@@ -95,7 +95,7 @@ func runExtract(ctx context.Context, env *runEnv, args []string) error {
 		if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
 			dest = filepath.Join(dest, filepath.Base(src))
 		}
-		return archive.PackFile(ctx, dest, src)
+		return diskError(archive.PackFile(ctx, dest, src))
 	}
 	f, err := os.Open(src)
 	if err != nil {
@@ -108,7 +108,7 @@ func runExtract(ctx context.Context, env *runEnv, args []string) error {
 		err = archive.Extract(ctx, f, dest, archive.Options{Merge: *merge})
 	}
 	if err != nil {
-		return err
+		return diskError(err)
 	}
 	fmt.Fprintf(env.stdout, "extracted %s into %s\n", src, dest)
 	return nil

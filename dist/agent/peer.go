@@ -11,8 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/anacrolix/torrent"
 )
 
 // runPeer: peer TORRENT FILE [IP]. The download runs in a detached worker
@@ -79,12 +77,18 @@ func checkDestDir(file string) error {
 
 func peerWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (err error) {
 	rep.status = detached{kind: "peer", tag: o.tag, runDir: o.runDir}.statusPath()
-	defer func() { rep.finish("done", err) }()
-	release, err := holdPidFile(o.runDir, "peer", o.tag)
+	release := func() {}
+	defer func() {
+		// The result first: `status` takes a missing pid file beside a
+		// progress line for a worker that died without one.
+		rep.finish("done", err)
+		release()
+	}()
+	release, err = holdPidFile(o.runDir, "peer", o.tag)
 	if err != nil {
+		release = func() {}
 		return err
 	}
-	defer release()
 	tf, err := loadTorrent(o.torrent)
 	if err != nil {
 		return err
@@ -102,7 +106,7 @@ func peerWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (err
 		return err
 	}
 	defer sw.close()
-	if err := download(ctx, o, tf, sw.cl, sw.t, ip, resume, rep); err != nil {
+	if err := download(ctx, o, tf, sw, ip, resume, rep); err != nil {
 		return err
 	}
 	rep.finish("done", nil)
@@ -111,7 +115,8 @@ func peerWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (err
 }
 
 // download fetches and verifies the whole torrent.
-func download(ctx context.Context, o *seedOpts, tf *torrentFile, cl *torrent.Client, t *torrent.Torrent, ip net.IP, resume bool, rep *reporter) error {
+func download(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swarm, ip net.IP, resume bool, rep *reporter) error {
+	cl, t := sw.cl, sw.t
 	start := time.Now()
 	if resume {
 		missing, err := verifyAll(ctx, t)
@@ -123,7 +128,7 @@ func download(ctx context.Context, o *seedOpts, tf *torrentFile, cl *torrent.Cli
 	if err := preflight(ctx, tf, cl, ip, t.BytesMissing()); err != nil {
 		return err
 	}
-	rep.started()
+	rep.started(o.noWait)
 	writeErr := make(chan error, 1)
 	t.SetOnWriteChunkError(func(err error) {
 		select {
@@ -132,7 +137,7 @@ func download(ctx context.Context, o *seedOpts, tf *torrentFile, cl *torrent.Cli
 		}
 	})
 	t.DownloadAll()
-	if err := awaitComplete(ctx, o, t, writeErr, rep); err != nil {
+	if err := awaitComplete(ctx, o, sw, writeErr, rep); err != nil {
 		return err
 	}
 	if err := finishFile(ctx, o.file, tf); err != nil {
@@ -145,9 +150,11 @@ func download(ctx context.Context, o *seedOpts, tf *torrentFile, cl *torrent.Cli
 
 // awaitComplete waits for every piece, reporting progress each second, and
 // fails when nothing arrives for the stall timeout or a write fails.
-func awaitComplete(ctx context.Context, o *seedOpts, t *torrent.Torrent, writeErr <-chan error, rep *reporter) error {
+func awaitComplete(ctx context.Context, o *seedOpts, sw *swarm, writeErr <-chan error, rep *reporter) error {
+	t := sw.t
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	var bad int64
 	last, lastChange := t.BytesCompleted(), time.Now()
 	total := t.Length()
 	for {
@@ -165,8 +172,9 @@ func awaitComplete(ctx context.Context, o *seedOpts, t *torrent.Torrent, writeEr
 			last, lastChange = have, time.Now()
 		}
 		st := t.Stats()
-		if err := rep.progress("progress have=%d total=%d peers=%d seeds=%d down=%d up=%d",
-			have, total, st.ActivePeers, st.ConnectedSeeders, st.BytesReadUsefulData.Int64(), st.BytesWrittenData.Int64()); err != nil {
+		bad = sw.noteBadPieces(bad, st.PiecesDirtiedBad.Int64())
+		if err := rep.progress("progress have=%d total=%d peers=%d seeds=%d down=%d up=%d bad=%d",
+			have, total, st.ActivePeers, st.ConnectedSeeders, st.BytesReadUsefulData.Int64(), st.BytesWrittenData.Int64(), bad); err != nil {
 			return fmt.Errorf("the task that started this peer is gone (%v); stopping", err)
 		}
 		if idle := time.Since(lastChange); idle > o.stall {
@@ -205,7 +213,7 @@ func finishFile(ctx context.Context, file string, tf *torrentFile) error {
 	return nil
 }
 
-// diskError names the usual cause of a failed write.
+// diskError names the usual cause of a failed write; nil stays nil.
 func diskError(err error) error {
 	if errors.Is(err, syscall.ENOSPC) {
 		return fmt.Errorf("disk full: %w", err)

@@ -27,24 +27,40 @@ func runStatus(ctx context.Context, env *runEnv, args []string) error {
 	if !kinds[d.kind] {
 		return usagef("unknown kind %q", d.kind)
 	}
-	b, err := os.ReadFile(d.statusPath())
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	line, final, err := readStatus(d)
+	if err != nil {
 		return err
 	}
-	line := strings.TrimSpace(string(b))
-	if line == "done" || strings.HasPrefix(line, "error: ") {
-		fmt.Fprintln(env.stdout, line)
-		return nil
+	if !final {
+		if rec, perr := readPidFile(d.pidPath()); perr == nil && rec.alive() {
+			if line == "" {
+				line = "running"
+			}
+			fmt.Fprintln(env.stdout, line)
+			return nil
+		}
+		// A worker writes its result before it removes its pid file: one
+		// that ended between the two reads has left its result by now.
+		if line, final, err = readStatus(d); err != nil {
+			return err
+		}
 	}
-	rec, perr := readPidFile(d.pidPath())
-	if perr != nil || !rec.alive() {
+	if !final {
 		return fmt.Errorf("%s is not running and left no result; see %s:\n%s", describe(d.kind, d.tag), d.logPath(), logTail(d.logPath()))
-	}
-	if line == "" {
-		line = "running"
 	}
 	fmt.Fprintln(env.stdout, line)
 	return nil
+}
+
+// readStatus reads a worker's status file; final is true for its result
+// ("done" or "error: ...").
+func readStatus(d detached) (line string, final bool, err error) {
+	b, err := os.ReadFile(d.statusPath())
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", false, err
+	}
+	line = strings.TrimSpace(string(b))
+	return line, line == "done" || strings.HasPrefix(line, "error: "), nil
 }
 
 // replaceDir puts the archive's content at dest in place of what is there
