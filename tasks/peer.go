@@ -39,11 +39,6 @@ func peer(ctx context.Context, r *Runner) error {
 		return err
 	}
 	hosts := r.roleHosts(rolePeer)
-	for _, h := range hosts {
-		if err := r.settings(h).checkReplace(); err != nil {
-			return fmt.Errorf("host %s: %w", h, err)
-		}
-	}
 	live := r.step(ctx, hosts, "check destination", func(ctx context.Context, h *roles.Host) error {
 		return r.exec(ctx, h, r.settings(h).checkDestCmd()...)
 	})
@@ -171,9 +166,18 @@ func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, to
 }
 
 // pollPeer asks one peer for its state: bytes held, whether it is done.
+//
+// The ask is bounded (three SSH timeouts): a host that stops answering
+// must not hold up the polling of the whole fleet until keepalives give up.
 func (r *Runner) pollPeer(ctx context.Context, h *roles.Host) (int64, bool, error) {
 	var out bytes.Buffer
-	if err := r.execLine(ctx, h, remote.Command(r.settings(h).peerStatusCmd()...), &out); err != nil {
+	limit := 3 * r.Config.SSH.Timeout
+	pctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	if err := r.execLine(pctx, h, remote.Command(r.settings(h).peerStatusCmd()...), &out); err != nil {
+		if pctx.Err() != nil && ctx.Err() == nil {
+			return 0, false, fmt.Errorf("status: no answer within %v (host hung or cut off)", limit)
+		}
 		return 0, false, err
 	}
 	line := strings.TrimSpace(out.String())

@@ -86,6 +86,9 @@ func (s settings) check(n need) error {
 		if s.dest() == "/" {
 			return fmt.Errorf("destination_path / is refused: murder will not extract into the root directory")
 		}
+		if err := s.checkReplace(); err != nil {
+			return err
+		}
 	}
 	if err := validatePath("temp_path", s.TempPath); err != nil {
 		return err
