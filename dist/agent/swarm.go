@@ -128,9 +128,26 @@ func settledComplete(ctx context.Context, t *torrent.Torrent, i int) (bool, erro
 // one that refuses the torrent is a clear error now rather than a stall
 // later.
 func preflight(ctx context.Context, tf *torrentFile, cl *torrent.Client, ip net.IP, left int64) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
 	url := tf.announceURL()
+	var err error
+	// A busy tracker host or a lost SYN must not fail a peer of a large
+	// fleet: timeouts and unreachable routes are tried three times. A
+	// refused connection or the tracker's own failure reason is an answer.
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err = announceOnce(ctx, tf, cl, ip, left); err == nil || !transient(err) || ctx.Err() != nil {
+			break
+		}
+		waitCtx(ctx, time.Duration(attempt)*time.Second)
+	}
+	if err != nil {
+		return fmt.Errorf("tracker %s: %w", url, err)
+	}
+	return nil
+}
+
+func announceOnce(ctx context.Context, tf *torrentFile, cl *torrent.Client, ip net.IP, left int64) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
 	req := tracker.AnnounceRequest{
 		InfoHash: tf.mi.HashInfoBytes(),
 		PeerId:   cl.PeerID(),
@@ -139,16 +156,20 @@ func preflight(ctx context.Context, tf *torrentFile, cl *torrent.Client, ip net.
 		NumWant:  0,
 		Key:      1,
 	}
-	_, err := tracker.Announce{TrackerUrl: url, Request: req, ClientIp4: krpc.NodeAddr{IP: ip.To4()}, Context: ctx}.Do()
+	_, err := tracker.Announce{TrackerUrl: tf.announceURL(), Request: req, ClientIp4: krpc.NodeAddr{IP: ip.To4()}, Context: ctx}.Do()
 	if ue := (*neturl.Error)(nil); errors.As(err, &ue) {
 		// The request URL repeats the tracker and adds a long query; the
 		// cause ("connection refused") is what the operator needs.
 		err = ue.Err
 	}
-	if err != nil {
-		return fmt.Errorf("tracker %s: %w", url, err)
-	}
-	return nil
+	return err
+}
+
+// transient reports a failure worth another announce.
+func transient(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.EHOSTUNREACH) ||
+		errors.Is(err, syscall.ENETUNREACH) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // prepareTarget readies path for a download of size bytes. Data already at

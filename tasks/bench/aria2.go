@@ -1,0 +1,252 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/anacrolix/torrent/bencode"
+	"github.com/anacrolix/torrent/metainfo"
+)
+
+// trackerPort is opentracker's port on the tracker host (murder's tracker
+// keeps its own, 8998).
+const trackerPort = 6969
+
+// aria2Method is an off-the-shelf swarm: aria2c seeder and peers, with
+// opentracker, on a torrent made by mktorrent.
+type aria2Method struct {
+	b       *bench
+	torrent string
+	hash    metainfo.Hash
+	otDir   string // opentracker's chroot, holding its whitelist
+	hook    string // extracts once aria2c has the verified archive
+	logPath string
+	procs   []*proc // what the current transfer runs
+}
+
+// hookScript is aria2c's --on-bt-download-complete command: aria2c calls
+// it with GID, number of files and path once every piece is verified, and
+// seeds on meanwhile. A failure leaves DEST.failed for the driver to see.
+const hookScript = `#!/bin/sh
+mkdir -p "$(dirname "$BENCH_DEST")"
+out=$(sh %q "$3" "$BENCH_SUM" "$BENCH_DEST" 2>&1) || printf '%%s\n' "$out" > "$BENCH_DEST.failed"
+`
+
+// newAria2 makes the torrent (with murder's piece length, so both swarms
+// trade the same pieces) and the hook scripts.
+func newAria2(ctx context.Context, b *bench) (*aria2Method, error) {
+	dir := b.fleet.Dir()
+	m := &aria2Method{b: b, torrent: filepath.Join(dir, "bench.torrent"), otDir: filepath.Join(dir, "opentracker"),
+		hook: filepath.Join(dir, "aria2-done.sh"), logPath: filepath.Join(b.o.Out, "aria2.log")}
+	extract := filepath.Join(dir, "extract.sh")
+	if err := os.WriteFile(extract, []byte(extractScript), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(m.hook, fmt.Appendf(nil, hookScript, extract), 0o755); err != nil {
+		return nil, err
+	}
+	src := b.path(b.seeder(), archive)
+	fi, err := os.Stat(src)
+	if err != nil {
+		return nil, err
+	}
+	announce := fmt.Sprintf("http://%s/announce", net.JoinHostPort(b.tracker().IP, strconv.Itoa(trackerPort)))
+	lg := strconv.Itoa(bits.TrailingZeros64(uint64(pieceLength(fi.Size()))))
+	if out, err := exec.CommandContext(ctx, "mktorrent", "-a", announce, "-l", lg, "-o", m.torrent, src).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("mktorrent: %w: %s", err, out)
+	}
+	mi, err := metainfo.LoadFromFile(m.torrent)
+	if err != nil {
+		return nil, fmt.Errorf("mktorrent's torrent: %w", err)
+	}
+	m.hash = mi.HashInfoBytes()
+	if err := os.MkdirAll(m.otDir, 0o755); err != nil {
+		return nil, err
+	}
+	return m, os.WriteFile(filepath.Join(m.otDir, "whitelist"), []byte(m.hash.HexString()+"\n"), 0o644)
+}
+
+// pieceLength is murder's choice (dist/agent): 1 MiB up to 1 GiB, then
+// doubling up to 16 MiB to stay near 2048 pieces, halving down to 64 KiB
+// for small files so there are at least 64 pieces.
+func pieceLength(n int64) int64 {
+	pl := int64(1 << 20)
+	for pl < 16<<20 && n/pl > 2048 {
+		pl <<= 1
+	}
+	for pl > 64<<10 && n/pl < 64 {
+		pl >>= 1
+	}
+	return pl
+}
+
+// aria2Args are the flags of every aria2c: a closed swarm found through
+// the tracker only (no DHT or local discovery), re-announcing every 15 s
+// as murder's tracker asks its peers to; peer exchange stays on, as
+// aria2c ships.
+func aria2Args(ip string) []string {
+	return []string{
+		"--no-conf=true", "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false",
+		"--disable-ipv6=true", "--bt-tracker-interval=15", "--listen-port=6881", "--bt-external-ip=" + ip,
+		"--dir=/tmp", "--allow-overwrite=true", "--file-allocation=none",
+		"--seed-ratio=0.0", "--bt-stop-timeout=120", "--console-log-level=warn", "--summary-interval=0",
+		"--show-console-readout=false", "--download-result=hide", "--auto-file-renaming=false",
+	}
+}
+
+// prepare starts opentracker on the tracker host and an aria2c seeder on
+// the seeder host, and waits until the tracker counts the seeder.
+func (m *aria2Method) prepare(ctx context.Context, t *transfer) error {
+	s, tr := m.b.seeder(), m.b.tracker()
+	port := strconv.Itoa(trackerPort)
+	// As root opentracker chroots into -d and drops privileges; the
+	// whitelist path is inside the chroot.
+	ot, err := startIn(tr, m.logPath, nil, "opentracker", "-i", tr.IP, "-p", port, "-P", port, "-d", m.otDir, "-w", "/whitelist")
+	if err != nil {
+		return err
+	}
+	m.procs = append(m.procs, ot)
+	if err := m.waitTracker(ctx, ot); err != nil {
+		return err
+	}
+	seed, err := startIn(s, m.logPath, nil, append([]string{"aria2c"}, append(aria2Args(s.IP), "--check-integrity=true", m.torrent)...)...)
+	if err != nil {
+		return err
+	}
+	m.procs = append(m.procs, seed)
+	return m.waitSeeder(ctx, seed)
+}
+
+// waitTracker waits until opentracker accepts connections.
+func (m *aria2Method) waitTracker(ctx context.Context, ot *proc) error {
+	addr := net.JoinHostPort(m.b.tracker().IP, strconv.Itoa(trackerPort))
+	return pollUntil(ctx, 15*time.Second, func() (bool, error) {
+		if done, err := ot.exited(); done {
+			return false, fmt.Errorf("opentracker exited: %v (see %s)", err, m.logPath)
+		}
+		c, err := net.DialTimeout("tcp", addr, 250*time.Millisecond)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil, nil
+	})
+}
+
+// waitSeeder waits until the tracker's scrape counts a complete peer: the
+// seeder has checked its file and announced.
+func (m *aria2Method) waitSeeder(ctx context.Context, seed *proc) error {
+	u := fmt.Sprintf("http://%s/scrape?info_hash=%s", net.JoinHostPort(m.b.tracker().IP, strconv.Itoa(trackerPort)),
+		url.QueryEscape(string(m.hash[:])))
+	client := &http.Client{Timeout: 2 * time.Second}
+	return pollUntil(ctx, 2*time.Minute, func() (bool, error) {
+		if done, err := seed.exited(); done {
+			return false, fmt.Errorf("aria2c seeder exited: %v (see %s)", err, m.logPath)
+		}
+		n, err := scrapeComplete(client, u, m.hash)
+		return err == nil && n > 0, nil
+	})
+}
+
+// scrapeComplete returns the number of seeders a tracker's scrape reports.
+func scrapeComplete(client *http.Client, u string, hash metainfo.Hash) (int, error) {
+	resp, err := client.Get(u)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var scrape struct {
+		Files map[string]struct {
+			Complete int `bencode:"complete"`
+		} `bencode:"files"`
+	}
+	if err := bencode.NewDecoder(resp.Body).Decode(&scrape); err != nil {
+		return 0, err
+	}
+	return scrape.Files[string(hash[:])].Complete, nil
+}
+
+// run starts an aria2c on every receiver and waits until each has renamed
+// its extracted copy into place.
+func (m *aria2Method) run(ctx context.Context, t *transfer) error {
+	env := []string{"BENCH_DEST=" + destDir + "/" + t.tag, "BENCH_SUM=" + m.b.sum}
+	peers := make([]*proc, len(t.receivers))
+	for i, h := range t.receivers {
+		args := append(append([]string{"aria2c"}, aria2Args(h.IP)...), "--seed-time=0.5", "--on-bt-download-complete="+m.hook, m.torrent)
+		p, err := startIn(h, m.logPath, env, args...)
+		if err != nil {
+			return err
+		}
+		peers[i] = p
+		m.procs = append(m.procs, p)
+	}
+	done := make([]bool, len(t.receivers))
+	return pollUntil(ctx, 0, func() (bool, error) {
+		all := true
+		for i, h := range t.receivers {
+			if !done[i] {
+				d, err := m.done(h.Name, m.b.path(h, destDir+"/"+t.tag), peers[i])
+				done[i], all = d, all && d
+				if err != nil {
+					return false, err
+				}
+			}
+		}
+		return all, nil
+	})
+}
+
+// done reports whether a receiver holds its copy, or why it never will.
+func (m *aria2Method) done(host, dest string, p *proc) (bool, error) {
+	if _, err := os.Stat(dest); err == nil {
+		return true, nil
+	}
+	if msg, err := os.ReadFile(dest + ".failed"); err == nil {
+		return false, fmt.Errorf("host %s: extract: %s", host, msg)
+	}
+	// aria2c ends 30 s after its download, and the hook it started may
+	// still be extracting then on a busy machine: only a failed aria2c
+	// means the copy will never come.
+	if exited, err := p.exited(); exited && err != nil {
+		return false, fmt.Errorf("host %s: aria2c failed before its copy was complete: %v (see %s)", host, err, m.logPath)
+	}
+	return false, nil
+}
+
+// finish stops the transfer's peers, seeder and tracker.
+func (m *aria2Method) finish(*transfer) error {
+	err := stopAll(m.procs, 5*time.Second)
+	m.procs = nil
+	return err
+}
+
+func (m *aria2Method) close() error { return m.finish(nil) }
+
+// pollUntil calls ready every 50 ms until it says yes or fails, ctx ends
+// or limit (if not 0) passes.
+func pollUntil(ctx context.Context, limit time.Duration, ready func() (bool, error)) error {
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	for {
+		ok, err := ready()
+		if ok || err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("gave up waiting: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,112 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// userHZ is the unit of /proc/stat: USER_HZ, 100 on every Linux
+// architecture Go supports.
+const userHZ = 100
+
+// busyJiffies returns the machine's busy time from the "cpu" line of
+// /proc/stat: user, nice, system, irq and softirq. Idle, iowait and steal
+// are not work done here; guest time is already counted in user.
+func busyJiffies() (int64, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, fmt.Errorf("cpu time: %w", err)
+	}
+	return parseStat(b)
+}
+
+func parseStat(b []byte) (int64, error) {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0, fmt.Errorf("cpu time: unexpected /proc/stat line %q", line)
+	}
+	var busy int64
+	for _, i := range []int{1, 2, 3, 6, 7} { // user nice system (idle iowait) irq softirq
+		v, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("cpu time: /proc/stat field %d: %w", i, err)
+		}
+		busy += v
+	}
+	return busy, nil
+}
+
+// txBytes returns the bytes sent by eth0 in the network namespace of pid,
+// as /proc/PID/net/dev shows them.
+func txBytes(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/dev", pid))
+	if err != nil {
+		return 0, fmt.Errorf("tx bytes: %w", err)
+	}
+	return parseNetDev(b, "eth0")
+}
+
+// parseNetDev reads the tx bytes of dev from /proc/net/dev's format:
+// "  eth0: rx_bytes rx_packets ... (8 receive fields) tx_bytes ...".
+func parseNetDev(b []byte, dev string) (int64, error) {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		name, rest, ok := strings.Cut(sc.Text(), ":")
+		if !ok || strings.TrimSpace(name) != dev {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) < 9 {
+			break
+		}
+		return strconv.ParseInt(f[8], 10, 64)
+	}
+	return 0, fmt.Errorf("tx bytes: no %s in /proc/net/dev", dev)
+}
+
+// changed returns the change time of path: a directory renamed into
+// place gets it at the rename, i.e. when the copy became complete.
+func changed(path string) (time.Time, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return time.Time{}, &os.PathError{Op: "stat", Path: path, Err: err}
+	}
+	return time.Unix(st.Ctim.Sec, st.Ctim.Nsec), nil
+}
+
+// machine describes this machine for the results.
+func machine() Machine {
+	kernel := "unknown"
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		kernel = strings.TrimSpace(string(b))
+	}
+	return Machine{CPUs: runtime.NumCPU(), Kernel: kernel}
+}
+
+// sample is the counters read at the start and the end of a transfer.
+type sample struct {
+	at   time.Time
+	tx   int64
+	busy int64
+}
+
+// snapshot reads the counters; the seeder is named by its holder pid.
+func snapshot(seederPid int) (sample, error) {
+	tx, err := txBytes(seederPid)
+	if err != nil {
+		return sample{}, err
+	}
+	busy, err := busyJiffies()
+	if err != nil {
+		return sample{}, err
+	}
+	return sample{at: time.Now(), tx: tx, busy: busy}, nil
+}

@@ -1,0 +1,251 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Method names, as written in methods=.
+const (
+	Murder = "murder"
+	SCP    = "scp"
+	Aria2  = "aria2"
+)
+
+// methodOrder is the order in which methods run and are listed.
+var methodOrder = []string{Murder, SCP, Aria2}
+
+// Options configure Run. ParseWords fills them from the command line;
+// Defaults gives the values used when a word is absent.
+type Options struct {
+	// Ns are the fleet sizes: receiving hosts, not counting the seeder.
+	Ns []int
+	// Size is the artifact's size in bytes (incompressible content).
+	Size int64
+	// Rate is the link rate in bits per second, both directions of every
+	// host's link.
+	Rate float64
+	// Reps is how often each (method, N) is measured.
+	Reps int
+	// Methods are the methods to measure, in methodOrder.
+	Methods []string
+	// SCPNs are the sizes at which scp runs: a central copy takes N*S/B,
+	// so by default only the smallest N. Nil means every N.
+	SCPNs []int
+	// Out is the folder that receives a new <timestamp> folder of results
+	// per run; "" means ./results (git-ignored).
+	Out string
+	// Timeout bounds one transfer; 0 means 3*N*S/B + 2 minutes.
+	Timeout time.Duration
+	// Stdout receives progress lines and the table; nil discards them.
+	Stdout io.Writer
+}
+
+// Defaults returns the options of a bare `go tool mage bench`. They finish
+// in under 10 minutes on a shared 2-core machine, which moves only about
+// 40-100 MB/s between all hosts together: every transfer there is bound
+// by CPU, not by the links, well before 20 hosts of 100 Mbit/s.
+func Defaults() Options {
+	return Options{
+		Ns:      []int{5, 10, 20},
+		Size:    128 << 20,
+		Rate:    100e6,
+		Reps:    1,
+		Methods: slices.Clone(methodOrder),
+		SCPNs:   []int{5},
+	}
+}
+
+// Usage documents the words ParseWords accepts.
+const Usage = `name=value words (all optional):
+  n=5,10,20         receiving hosts per fleet (plus a seeder and a tracker host)
+  size=128MiB       artifact size: bytes, or KiB/MiB/GiB/TiB, kB/MB/GB/TB
+  rate=100mbit      link rate, both directions: kbit/mbit/gbit/tbit, or kbps/mbps/gbps (bytes)
+  reps=1            repetitions of each (method, n)
+  methods=murder,scp,aria2
+  scp_n=5           sizes at which scp runs (default: the smallest n; "all" for every n)
+  out=results       results go to OUT/<timestamp>/ (default ./results)
+  timeout=0         limit per transfer, a Go duration (default 3*n*size/rate + 2m)`
+
+// ParseWords reads the name=value words of `go tool mage bench`, starting
+// from Defaults. Unknown names are errors, never ignored.
+func ParseWords(words []string) (Options, error) {
+	o := Defaults()
+	scp := ""
+	nSet := false
+	for _, w := range words {
+		name, value, ok := strings.Cut(w, "=")
+		if !ok {
+			return o, fmt.Errorf("bench: %q is not a name=value word\n%s", w, Usage)
+		}
+		var err error
+		switch name {
+		case "n":
+			o.Ns, err = parseInts(value, 1)
+			nSet = true
+		case "size":
+			o.Size, err = ParseSize(value)
+		case "rate":
+			o.Rate, err = ParseRate(value)
+		case "reps":
+			o.Reps, err = parseInt(value, 1)
+		case "methods":
+			o.Methods, err = parseMethods(value)
+		case "scp_n":
+			scp = value
+		case "out":
+			o.Out = value
+		case "timeout":
+			o.Timeout, err = time.ParseDuration(value)
+		default:
+			err = fmt.Errorf("unknown name\n%s", Usage)
+		}
+		if err != nil {
+			return o, fmt.Errorf("bench: %s: %w", w, err)
+		}
+	}
+	return o, o.setSCP(scp, nSet)
+}
+
+// setSCP applies scp_n=: absent means the smallest n.
+func (o *Options) setSCP(value string, nSet bool) error {
+	switch {
+	case value == "all":
+		o.SCPNs = nil
+	case value != "":
+		ns, err := parseInts(value, 1)
+		if err != nil {
+			return fmt.Errorf("bench: scp_n=%s: %w", value, err)
+		}
+		o.SCPNs = ns
+	case nSet:
+		o.SCPNs = []int{slices.Min(o.Ns)}
+	}
+	return nil
+}
+
+// runsSCP reports whether scp runs at fleet size n.
+func (o Options) runsSCP(n int) bool { return o.SCPNs == nil || slices.Contains(o.SCPNs, n) }
+
+func parseInt(s string, least int) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < least {
+		return 0, fmt.Errorf("want a whole number >= %d", least)
+	}
+	return n, nil
+}
+
+// parseInts reads a comma-separated list, sorted and without repeats.
+func parseInts(s string, least int) ([]int, error) {
+	var ns []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := parseInt(strings.TrimSpace(f), least)
+		if err != nil {
+			return nil, err
+		}
+		ns = append(ns, n)
+	}
+	sort.Ints(ns)
+	return slices.Compact(ns), nil
+}
+
+func parseMethods(s string) ([]string, error) {
+	seen := map[string]bool{}
+	for f := range strings.SplitSeq(s, ",") {
+		f = strings.TrimSpace(f)
+		if !slices.Contains(methodOrder, f) {
+			return nil, fmt.Errorf("unknown method %q, want some of %s", f, strings.Join(methodOrder, ","))
+		}
+		seen[f] = true
+	}
+	var ms []string
+	for _, m := range methodOrder {
+		if seen[m] {
+			ms = append(ms, m)
+		}
+	}
+	return ms, nil
+}
+
+// unit is a suffix and what one of it is worth.
+type unit struct {
+	suffix string
+	value  float64
+}
+
+// Longest suffixes first, so "mib" is not read as "b" after "mi".
+var sizeUnits = []unit{
+	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
+	{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12}, {"b", 1}, {"", 1},
+}
+
+// ParseSize reads a size in bytes: "256MiB", "1GiB", "500MB", "4096".
+// Bits ("mbit") are refused: sizes are bytes.
+func ParseSize(s string) (int64, error) {
+	v, err := parseUnit(s, sizeUnits)
+	if err != nil || v < 1 || v > math.MaxInt64/2 || v != math.Trunc(v) {
+		return 0, fmt.Errorf("size %q: want a whole number of bytes like 256MiB, 1GiB or 500MB", s)
+	}
+	return int64(v), nil
+}
+
+// rateUnits follow tc(8): "bit" units are bits, "bps" units bytes per second.
+var rateUnits = []unit{
+	{"kbit", 1e3}, {"mbit", 1e6}, {"gbit", 1e9}, {"tbit", 1e12},
+	{"kbps", 8e3}, {"mbps", 8e6}, {"gbps", 8e9}, {"tbps", 8e12}, {"bit", 1}, {"bps", 8},
+}
+
+// ParseRate reads a tc(8) rate ("100mbit", "1gbit") in bits per second.
+func ParseRate(s string) (float64, error) {
+	v, err := parseUnit(s, rateUnits)
+	if err != nil || v < 8000 {
+		return 0, fmt.Errorf("rate %q: want a tc rate of at least 8kbit, like 100mbit or 1gbit", s)
+	}
+	return v, nil
+}
+
+func parseUnit(s string, units []unit) (float64, error) {
+	ls := strings.ToLower(strings.TrimSpace(s))
+	for _, u := range units {
+		num, ok := strings.CutSuffix(ls, u.suffix)
+		if !ok || num == "" || strings.ContainsAny(num[len(num)-1:], "abcdefghijklmnopqrstuvwxyz") {
+			continue
+		}
+		v, err := strconv.ParseFloat(num, 64)
+		if err != nil || v <= 0 || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("bad number %q", num)
+		}
+		return v * u.value, nil
+	}
+	return 0, fmt.Errorf("unknown unit in %q", s)
+}
+
+// tcRate writes bits per second as tc(8) reads them.
+func tcRate(bits float64) string { return strconv.FormatInt(int64(bits), 10) + "bit" }
+
+// FormatSize writes bytes with a binary unit when it is exact ("256MiB"),
+// else as a plain number.
+func FormatSize(n int64) string {
+	for _, u := range []unit{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= int64(u.value) && n%int64(u.value) == 0 {
+			return strconv.FormatInt(n/int64(u.value), 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
+}
+
+// FormatRate writes bits per second with the largest exact tc unit.
+func FormatRate(bits float64) string {
+	for _, u := range []unit{{"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}} {
+		if bits >= u.value && math.Mod(bits, u.value) == 0 {
+			return strconv.FormatFloat(bits/u.value, 'f', -1, 64) + u.suffix
+		}
+	}
+	return tcRate(bits)
+}
