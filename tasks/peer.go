@@ -138,12 +138,14 @@ func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, to
 	prog := newProgress(r, total, size)
 	var mu sync.Mutex
 	have := map[*roles.Host]int64{}
+	sched := newPollSchedule(size, r.now)
 	pending := hosts
 	for len(pending) > 0 {
-		_ = r.each(ctx, pending, "peer", func(ctx context.Context, h *roles.Host) error {
+		_ = r.each(ctx, sched.due(pending), "peer", func(ctx context.Context, h *roles.Host) error {
 			n, done, err := r.pollPeer(ctx, h)
 			mu.Lock()
 			have[h] = n
+			sched.saw(h, n)
 			mu.Unlock()
 			if err != nil || !done {
 				return err
@@ -163,6 +165,56 @@ func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, to
 	}
 	prog.end()
 	return ctx.Err()
+}
+
+// pollSchedule spaces out the polls of peers far from done: every poll is
+// an SSH session (a process on the host), and in a fleet of hundreds on
+// busy hosts those cost CPU the transfer needs. A peer is asked again
+// after about half its expected remaining time, at most every
+// maxPollGaps poll intervals,
+// and every pollEvery once it is within a few seconds of the end.
+type pollSchedule struct {
+	size int64
+	now  func() time.Time
+	next map[*roles.Host]time.Time
+	last map[*roles.Host]pollMark
+}
+
+type pollMark struct {
+	have int64
+	at   time.Time
+}
+
+const maxPollGaps = 5
+
+func newPollSchedule(size int64, now func() time.Time) *pollSchedule {
+	return &pollSchedule{size: size, now: now, next: map[*roles.Host]time.Time{}, last: map[*roles.Host]pollMark{}}
+}
+
+// due returns the hosts to poll now.
+func (p *pollSchedule) due(hosts []*roles.Host) []*roles.Host {
+	now := p.now()
+	var out []*roles.Host
+	for _, h := range hosts {
+		if !now.Before(p.next[h]) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// saw records a poll's answer and schedules the next one.
+func (p *pollSchedule) saw(h *roles.Host, have int64) {
+	now := p.now()
+	prev, ok := p.last[h]
+	p.last[h] = pollMark{have, now}
+	gap := pollEvery
+	if dt := now.Sub(prev.at).Seconds(); ok && dt > 0 && have > prev.have && p.size > have {
+		rate := float64(have-prev.have) / dt
+		remaining := time.Duration(float64(p.size-have) / rate * float64(time.Second))
+		gap = min(max(remaining/2, pollEvery), maxPollGaps*pollEvery)
+	}
+	p.next[h] = now.Add(gap)
 }
 
 // pollPeer asks one peer for its state: bytes held, whether it is done.
