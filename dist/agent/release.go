@@ -103,12 +103,18 @@ func (l layout) live() (string, error) {
 	return filepath.Base(target), nil
 }
 
-func (l layout) list(env *runEnv) error {
+// state is the releases, oldest first, and the live one.
+func (l layout) state() ([]string, string, error) {
 	names, err := l.names()
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	live, err := l.live()
+	return names, live, err
+}
+
+func (l layout) list(env *runEnv) error {
+	names, live, err := l.state()
 	if err != nil {
 		return err
 	}
@@ -148,11 +154,7 @@ func (l layout) switchTo(env *runEnv, name string) error {
 // rollback switches current to the release before it and removes the one
 // rolled back from.
 func (l layout) rollback(env *runEnv) error {
-	names, err := l.names()
-	if err != nil {
-		return err
-	}
-	live, err := l.live()
+	names, live, err := l.state()
 	if err != nil {
 		return err
 	}
@@ -173,11 +175,7 @@ func (l layout) rollback(env *runEnv) error {
 
 // cleanup removes the oldest releases beyond keep, never the live one.
 func (l layout) cleanup(env *runEnv, keep int) error {
-	names, err := l.names()
-	if err != nil {
-		return err
-	}
-	live, err := l.live()
+	names, live, err := l.state()
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/tasks"
 	"github.com/murderfleet/murder/tasks/testfleet"
 )
@@ -51,31 +49,8 @@ func newFaultDeployment(t *testing.T, fs faultSetup) *deployment {
 
 // writeFaultConfig writes murder.yaml with ssh lines of the test's own.
 func (d *deployment) writeFaultConfig(ssh string) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "set:\n  remote_murder_path: /tmp/murder\n  default_temp_path: /tmp\n")
-	fmt.Fprintf(&b, "ssh:\n  user: root\n  identity_files: [%q]\n  known_hosts: %q\n  max_hosts: 8\n%s",
-		d.fleet.IdentityFile(), d.fleet.KnownHostsFile(), ssh)
-	b.WriteString("roles:\n")
-	for i, h := range d.fleet.Hosts {
-		switch i {
-		case 0:
-			b.WriteString("  tracker:\n")
-		case 1:
-			b.WriteString("  seeder:\n")
-		case 2:
-			b.WriteString("  peer:\n")
-		}
-		fmt.Fprintf(&b, "    - %s\n", h.IP)
-	}
-	path := filepath.Join(d.dir, "murder.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		d.t.Fatal(err)
-	}
-	cfg, err := roles.Load(path)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	d.cfg = cfg
+	d.sshLines = "  max_hosts: 8\n" + ssh
+	d.writeConfig("")
 }
 
 // installAgents copies the agent into every host's remote_murder_path.

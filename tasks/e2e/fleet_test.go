@@ -53,6 +53,8 @@ type deployment struct {
 	local  string // this machine's temp_path
 	// extraSet is added to murder.yaml's set: section.
 	extraSet string
+	// sshLines replace the default max_hosts and timeout of the ssh: section.
+	sshLines string
 }
 
 func newDeployment(t *testing.T, hosts int, extra string) *deployment {
@@ -80,8 +82,12 @@ func (d *deployment) writeConfig(extra string) {
 func (d *deployment) writeConfigWith(extra string, spec func(h *testfleet.Host) string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "set:\n  remote_murder_path: /tmp/murder\n  default_temp_path: /tmp\n%s", d.extraSet)
-	fmt.Fprintf(&b, "ssh:\n  user: root\n  identity_files: [%q]\n  known_hosts: %q\n  max_hosts: 4\n  timeout: 5s\n",
-		d.fleet.IdentityFile(), d.fleet.KnownHostsFile())
+	ssh := d.sshLines
+	if ssh == "" {
+		ssh = "  max_hosts: 4\n  timeout: 5s\n"
+	}
+	fmt.Fprintf(&b, "ssh:\n  user: root\n  identity_files: [%q]\n  known_hosts: %q\n%s",
+		d.fleet.IdentityFile(), d.fleet.KnownHostsFile(), ssh)
 	b.WriteString("roles:\n")
 	for i, h := range d.fleet.Hosts {
 		switch i {
