@@ -34,8 +34,20 @@ func builder(t *testing.T) *tasks.GoBuilder {
 	return agents
 }
 
+// mageCache is a fresh MAGEFILE_CACHE for this test binary: mage keys its
+// compiled binary by the magefiles alone, so a cache from an earlier build
+// of the tasks would run stale code.
+var mageCache string
+
 func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "murder-e2e-mage-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	mageCache = dir
 	code := m.Run()
+	os.RemoveAll(mageCache)
 	if agents != nil {
 		os.RemoveAll(agents.Dir)
 	}

@@ -25,7 +25,7 @@ func TestMage(t *testing.T) {
 	mage := func(env []string, args ...string) (string, error) {
 		cmd := exec.Command("go", append([]string{"tool", "mage"}, args...)...)
 		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "MURDER_CONFIG="+cfg, "SSH_AUTH_SOCK=")
+		cmd.Env = append(os.Environ(), "MURDER_CONFIG="+cfg, "SSH_AUTH_SOCK=", "MAGEFILE_CACHE="+mageCache)
 		cmd.Env = append(cmd.Env, env...)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
