@@ -1,6 +1,8 @@
 package tasks
 
 import (
+	"github.com/murderfleet/murder/internal/ctxio"
+
 	"context"
 	"errors"
 	"fmt"
@@ -142,7 +144,7 @@ func (r *Runner) invokeAll(ctx context.Context, names ...string) error {
 // viaCopy uploads the archive to every host and unpacks it there, checked
 // against its SHA-256: Capistrano's copy strategy, for small fleets.
 func (r *Runner) viaCopy(ctx context.Context, name, local string, hosts []*roles.Host) error {
-	sum, err := fileSum(local)
+	sum, err := ctxio.FileSHA256(ctx, local)
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,11 @@
 package tasks
 
 import (
+	"github.com/murderfleet/murder/internal/ctxio"
+
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,7 +58,7 @@ func (b *GoBuilder) Build(ctx context.Context, goos, goarch string) (string, str
 	if err := cmd.Run(); err != nil {
 		return "", "", fmt.Errorf("building the agent for %s/%s: %v\n%s", goos, goarch, err, stderr.String())
 	}
-	sum, err := fileSum(out)
+	sum, err := ctxio.FileSHA256(ctx, out)
 	if err != nil {
 		return "", "", err
 	}
@@ -68,19 +67,6 @@ func (b *GoBuilder) Build(ctx context.Context, goos, goarch string) (string, str
 	}
 	b.built[key] = [2]string{out, sum}
 	return out, sum, nil
-}
-
-func fileSum(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // platform maps `uname -sm` to GOOS/GOARCH.

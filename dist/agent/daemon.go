@@ -218,9 +218,6 @@ func (r *reporter) finish(word string, err error) {
 	r.w = io.Discard
 }
 
-// listening reports whether a parent still reads our reports.
-func (r *reporter) listening() bool { return r.pipe != nil }
-
 // runWorker is the hidden "_worker KIND" entry point of detached processes:
 // it writes the pid file, runs the kind's work and removes the pid file.
 func runWorker(ctx context.Context, env *runEnv, args []string) error {

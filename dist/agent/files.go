@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"github.com/murderfleet/murder/internal/ctxio"
+
 	"context"
 	"errors"
 	"flag"
@@ -122,7 +124,7 @@ func checkArchive(ctx context.Context, file, torrentPath string) error {
 	if tf.ext.SHA256 == "" {
 		return fmt.Errorf("torrent %s records no SHA-256 (not made by murder's make-torrent)", torrentPath)
 	}
-	sum, err := fileSHA256(ctx, file)
+	sum, err := ctxio.FileSHA256(ctx, file)
 	if err != nil {
 		return err
 	}
@@ -254,7 +256,7 @@ func checkCreatable(dir string) error {
 }
 
 func checkSum(ctx context.Context, file, want string) error {
-	sum, err := fileSHA256(ctx, file)
+	sum, err := ctxio.FileSHA256(ctx, file)
 	if err != nil {
 		return err
 	}

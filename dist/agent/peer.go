@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"github.com/murderfleet/murder/internal/ctxio"
+
 	"context"
 	"errors"
 	"flag"
@@ -26,15 +28,11 @@ func runPeer(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	tf, err := loadTorrent(o.torrent)
-	if err != nil {
+	if _, err := loadTorrent(o.torrent); err != nil {
 		return err
 	}
 	if err := checkDestDir(o.file); err != nil {
 		return err
-	}
-	if tf.info.TotalLength() <= 0 {
-		return fmt.Errorf("torrent %s describes no data", o.torrent)
 	}
 	d := detached{kind: "peer", tag: o.tag, runDir: o.runDir, args: o.args, noWait: o.noWait}
 	if err := retireSeedingPeer(d); err != nil {
@@ -207,7 +205,7 @@ func finishFile(ctx context.Context, file string, tf *torrentFile) error {
 	if tf.ext.SHA256 == "" || len(tf.info.Files) != 0 {
 		return nil
 	}
-	sum, err := fileSHA256(ctx, file)
+	sum, err := ctxio.FileSHA256(ctx, file)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"github.com/murderfleet/murder/internal/ctxio"
+
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -128,7 +130,7 @@ func announceFromArg(s string) (string, error) {
 	return "http://" + net.JoinHostPort(host, port) + "/announce", nil
 }
 
-// pieceLength chooses the piece length for a file of n bytes: 1 MiB up to
+// PieceLength chooses the piece length for a file of n bytes: 1 MiB up to
 // 1 GiB, then doubling so a torrent stays within ~1000-2000 pieces, and
 // smaller for small files so there are at least ~64 pieces to share.
 // Measured with BenchmarkSwarm (go test -run XXX -bench Swarm -count 3
@@ -136,7 +138,7 @@ func announceFromArg(s string) (string, error) {
 // 256 KiB pieces 212 MB/s at 8.8 CPU-s/GB (more request and hash
 // bookkeeping), 4 MiB 214 MB/s at 7.3 (a peer passes a piece on only once
 // it has all of it and verified it), 1 MiB 281 MB/s at 6.7.
-func pieceLength(n int64) int64 {
+func PieceLength(n int64) int64 {
 	pl := int64(1 << 20)
 	for pl < 16<<20 && n/pl > 2048 {
 		pl <<= 1
@@ -161,7 +163,7 @@ func makeTorrent(ctx context.Context, file, announce string, pieceLen int64) (*t
 		return nil, fmt.Errorf("%s is empty: nothing to share", file)
 	}
 	if pieceLen == 0 {
-		pieceLen = pieceLength(fi.Size())
+		pieceLen = PieceLength(fi.Size())
 	}
 	info := metainfo.Info{Name: filepath.Base(file), Length: fi.Size(), PieceLength: pieceLen}
 	sum := sha256.New()
@@ -170,7 +172,7 @@ func makeTorrent(ctx context.Context, file, announce string, pieceLen int64) (*t
 		if err != nil {
 			return nil, err
 		}
-		return teeCloser{ctxReader{ctx, f}, sum, f}, nil
+		return teeCloser{ctxio.Reader(ctx, f), sum, f}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hashing %s: %w", file, err)
@@ -228,20 +230,6 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	return err
 }
 
-// fileSHA256 hashes a whole file.
-func fileSHA256(ctx context.Context, path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 type teeCloser struct {
 	r io.Reader
 	h hash.Hash
@@ -255,18 +243,5 @@ func (t teeCloser) Read(p []byte) (int, error) {
 }
 
 func (t teeCloser) Close() error { return t.c.Close() }
-
-// ctxReader stops a long read when ctx is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
 
 var errMismatch = errors.New("does not match the torrent")

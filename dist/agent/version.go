@@ -1,10 +1,11 @@
 package agent
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
+
+	"github.com/murderfleet/murder/internal/ctxio"
+
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -27,14 +28,9 @@ func selfHash() string {
 	if err != nil {
 		return "unknown"
 	}
-	f, err := os.Open(exe)
+	sum, err := ctxio.FileSHA256(context.Background(), exe)
 	if err != nil {
 		return "unknown"
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "unknown"
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return sum
 }

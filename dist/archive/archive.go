@@ -13,7 +13,6 @@
 package archive
 
 import (
-	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -89,20 +88,6 @@ func checkLinkTarget(name, target string) error {
 		}
 	}
 	return nil
-}
-
-// ctxReader makes reads fail once ctx is done, so long copies honour
-// cancellation.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // onlyWriter hides an *os.File's ReadFrom so io.CopyBuffer uses our buffer

@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"github.com/murderfleet/murder/internal/ctxio"
+
 	"archive/tar"
 	"context"
 	"errors"
@@ -167,7 +169,7 @@ type extractor struct {
 }
 
 func (x *extractor) readAll(ctx context.Context, r io.Reader) error {
-	zr, err := pgzip.NewReader(ctxReader{ctx, r})
+	zr, err := pgzip.NewReader(ctxio.Reader(ctx, r))
 	if err != nil {
 		return fmt.Errorf("read archive: %w", err)
 	}
@@ -275,7 +277,7 @@ func (x *extractor) file(ctx context.Context, name string, hdr *tar.Header, r io
 			err = cerr
 		}
 	}()
-	if _, err := io.CopyBuffer(onlyWriter{f}, ctxReader{ctx, r}, x.buf); err != nil {
+	if _, err := io.CopyBuffer(onlyWriter{f}, ctxio.Reader(ctx, r), x.buf); err != nil {
 		return err
 	}
 	if err := f.Chmod(fs.FileMode(hdr.Mode) & fs.ModePerm); err != nil {

@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"github.com/murderfleet/murder/internal/ctxio"
+
 	"archive/tar"
 	"context"
 	"errors"
@@ -148,7 +150,7 @@ func (p *packer) file(ctx context.Context, rel string, listed fs.FileInfo) error
 	if err := p.header(rel, fi, ""); err != nil {
 		return err
 	}
-	src := io.LimitReader(ctxReader{ctx, f}, fi.Size())
+	src := io.LimitReader(ctxio.Reader(ctx, f), fi.Size())
 	n, err := io.CopyBuffer(p.tw, src, p.buf)
 	if err != nil {
 		return err
@@ -231,7 +233,7 @@ func packFile(ctx context.Context, dst, src string) (err error) {
 		}
 	}()
 	buf := make([]byte, copyBufSize)
-	if _, err := io.CopyBuffer(onlyWriter{tmp}, ctxReader{ctx, in}, buf); err != nil {
+	if _, err := io.CopyBuffer(onlyWriter{tmp}, ctxio.Reader(ctx, in), buf); err != nil {
 		return err
 	}
 	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {

@@ -153,18 +153,6 @@ func (p *parser) hash(open token) value {
 
 // skipRest moves to the closer of the literal opened by open and returns v.
 func (p *parser) skipRest(v value) value {
-	depth := 1
-	for !p.done() && depth > 0 {
-		t := p.toks[p.pos]
-		p.pos++
-		if t.kind == kPunct {
-			switch t.text {
-			case "(", "[", "{":
-				depth++
-			case ")", "]", "}":
-				depth--
-			}
-		}
-	}
+	p.skipDepth(1)
 	return v
 }

@@ -202,8 +202,11 @@ func (p *parser) expr() value {
 }
 
 // skip moves past one token, or a whole bracketed group.
-func (p *parser) skip() {
-	depth := 0
+func (p *parser) skip() { p.skipDepth(0) }
+
+// skipDepth consumes tokens until the brackets opened before (depth) and
+// during the walk are closed, taking at least one token.
+func (p *parser) skipDepth(depth int) {
 	for !p.done() {
 		t := p.toks[p.pos]
 		p.pos++

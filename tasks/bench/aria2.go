@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"github.com/murderfleet/murder/dist/agent"
+
 	"context"
 	"fmt"
 	"math/bits"
@@ -75,19 +77,8 @@ func newAria2(ctx context.Context, b *bench) (*aria2Method, error) {
 	return m, os.WriteFile(filepath.Join(m.otDir, "whitelist"), []byte(m.hash.HexString()+"\n"), 0o644)
 }
 
-// pieceLength is murder's choice (dist/agent): 1 MiB up to 1 GiB, then
-// doubling up to 16 MiB to stay near 2048 pieces, halving down to 64 KiB
-// for small files so there are at least 64 pieces.
-func pieceLength(n int64) int64 {
-	pl := int64(1 << 20)
-	for pl < 16<<20 && n/pl > 2048 {
-		pl <<= 1
-	}
-	for pl > 64<<10 && n/pl < 64 {
-		pl >>= 1
-	}
-	return pl
-}
+// pieceLength is murder's own choice, so that aria2c gets the same pieces.
+var pieceLength = agent.PieceLength
 
 // aria2Args are the flags of every aria2c: a closed swarm found through
 // the tracker only (no DHT or local discovery), re-announcing every 15 s

@@ -30,16 +30,7 @@ type faultSetup struct {
 // straight into each host's /tmp/murder: distribute_files has its own
 // tests, and on shaped links its upload would cost the most time.
 func newFaultDeployment(t *testing.T, fs faultSetup) *deployment {
-	f := testfleet.ForTest(t, fs.hosts, testfleet.Options{TmpSize: "256m", Rate: fs.rate})
-	dir, err := os.MkdirTemp("/var/tmp", "murder-faults-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	d := &deployment{t: t, fleet: f, dir: dir, sample: filepath.Join(dir, "sample"), local: filepath.Join(dir, "local")}
-	if err := os.MkdirAll(d.local, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	d := newBareDeployment(t, testfleet.Options{Hosts: fs.hosts, TmpSize: "256m", Rate: fs.rate}, "murder-faults-")
 	writeRandomSample(t, d.sample, fs.size)
 	d.writeFaultConfig(fs.ssh)
 	t.Cleanup(d.stopEverything)

@@ -70,8 +70,19 @@ type deployment struct {
 }
 
 func newDeployment(t *testing.T, hosts int, extra string) *deployment {
-	f := testfleet.ForTest(t, hosts, testfleet.Options{TmpSize: "256m"})
-	dir, err := os.MkdirTemp("/var/tmp", "murder-e2e-")
+	d := newBareDeployment(t, testfleet.Options{Hosts: hosts, TmpSize: "256m"}, "murder-e2e-")
+	writeSample(t, d.sample)
+	d.writeConfig(extra)
+	t.Cleanup(d.stopEverything)
+	return d
+}
+
+// newBareDeployment builds the fleet and a shared work directory (not /tmp:
+// hosts have their own /tmp) with the sample and local temp paths; the
+// caller writes the sample and murder.yaml.
+func newBareDeployment(t *testing.T, o testfleet.Options, prefix string) *deployment {
+	f := testfleet.ForTest(t, o.Hosts, o)
+	dir, err := os.MkdirTemp("/var/tmp", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,9 +91,6 @@ func newDeployment(t *testing.T, hosts int, extra string) *deployment {
 	if err := os.MkdirAll(d.local, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeSample(t, d.sample)
-	d.writeConfig(extra)
-	t.Cleanup(d.stopEverything)
 	return d
 }
 

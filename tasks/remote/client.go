@@ -1,6 +1,8 @@
 package remote
 
 import (
+	"github.com/murderfleet/murder/internal/ctxio"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -84,7 +86,7 @@ func (c *Client) Upload(ctx context.Context, local, remotePath string, mode uint
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", remotePath, err)
 	}
-	_, err = io.Copy(dst, ctxReader{ctx, src})
+	_, err = io.Copy(dst, ctxio.Reader(ctx, src))
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
@@ -117,7 +119,7 @@ func (c *Client) Download(ctx context.Context, remotePath, local string) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(dst, ctxReader{ctx, src})
+	_, err = io.Copy(dst, ctxio.Reader(ctx, src))
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
@@ -191,16 +193,4 @@ func randHex() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -1,0 +1,42 @@
+// Package ctxio holds the two I/O helpers that the agent, the archive code
+// and the task runner all need: a reader that stops when its context is
+// done, and a file's SHA-256.
+package ctxio
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+)
+
+// Reader returns a reader whose reads fail with ctx's error once ctx is
+// done, so that long copies honour cancellation.
+func Reader(ctx context.Context, r io.Reader) io.Reader { return reader{ctx, r} }
+
+type reader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c reader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// FileSHA256 returns the hex SHA-256 of the file at path.
+func FileSHA256(ctx context.Context, path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, Reader(ctx, f)); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
