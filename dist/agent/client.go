@@ -40,7 +40,7 @@ func (s *swarmFlags) register(fs *flag.FlagSet) {
 	fs.Int64Var(&s.uploadBps, "max-upload-rate", 0, "upload cap in bytes/s (0: none)")
 	fs.Int64Var(&s.downloadBps, "max-download-rate", 0, "download cap in bytes/s (0: none)")
 	fs.BoolVar(&s.verbose, "verbose", false, "log the BitTorrent library's info messages")
-	fs.IntVar(&s.chunk, "chunk-size", 64<<10, "bytes per block request (16384 for swarms with Transmission)")
+	fs.IntVar(&s.chunk, "chunk-size", 0, "bytes per block request (0: a whole piece up to 1 MiB; 16384 to download from other BitTorrent clients)")
 }
 
 // clientConfig is anacrolix's configuration tuned for a datacenter fleet:

@@ -180,7 +180,7 @@ func awaitComplete(ctx context.Context, o *seedOpts, sw *swarm, writeErr <-chan 
 			return fmt.Errorf("the task that started this peer is gone (%v); stopping", err)
 		}
 		if idle := time.Since(lastChange); idle > o.stall {
-			return fmt.Errorf("swarm stalled: no data for %v (have %d of %d bytes, %d peers connected, %d seeds); is the seeder running?",
+			return fmt.Errorf("swarm stalled: no data for %v (have %d of %d bytes, %d peers connected, %d seeds); is the seeder running? (a seeder that is not a murder agent needs --chunk-size 16384)",
 				idle.Round(time.Second), have, total, st.ActivePeers, st.ConnectedSeeders)
 		}
 	}

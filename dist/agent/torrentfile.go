@@ -130,16 +130,17 @@ func announceFromArg(s string) (string, error) {
 	return "http://" + net.JoinHostPort(host, port) + "/announce", nil
 }
 
-// PieceLength chooses the piece length for a file of n bytes: 1 MiB up to
+// PieceLength chooses the piece length for a file of n bytes: 512 KiB up to
 // 1 GiB, then doubling so a torrent stays within ~1000-2000 pieces, and
 // smaller for small files so there are at least ~64 pieces to share.
-// Measured with BenchmarkSwarm (go test -run XXX -bench Swarm -count 3
-// ./dist/agent, 64 MiB, 1 seeder + 10 peers on loopback, 2 cores, medians):
-// 256 KiB pieces 212 MB/s at 8.8 CPU-s/GB (more request and hash
-// bookkeeping), 4 MiB 214 MB/s at 7.3 (a peer passes a piece on only once
-// it has all of it and verified it), 1 MiB 281 MB/s at 6.7.
+// Measured on the shaped fleet (go tool mage bench methods=murder n=5,10,
+// 128 MiB, 100 Mbit/s links, 2 cores, one request per piece): 256 KiB
+// pieces 19.1 / 21.6 s, 512 KiB 18.2 / 21.9 s, 1 MiB 18.5 / 23.8 s, 2 MiB
+// 22.0 / 27.6 s. A peer passes a piece on only once it holds and has
+// verified all of it, so shorter pieces spread faster; below 512 KiB the
+// per-piece messages and hashing cost more CPU than the spread gains.
 func PieceLength(n int64) int64 {
-	pl := int64(1 << 20)
+	pl := int64(512 << 10)
 	for pl < 16<<20 && n/pl > 2048 {
 		pl <<= 1
 	}
