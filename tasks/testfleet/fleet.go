@@ -4,7 +4,7 @@
 // Every host is a network namespace joined to a private bridge by a veth
 // pair, with its own IPv4 address in a /24 chosen per fleet, its own UTS
 // namespace (hostname = host name), a private mount namespace with a fresh
-// tmpfs on /tmp and its own sshd. A tiny "sleep infinity" holder process owns
+// tmpfs on /tmp and an empty home for root, and its own sshd. A tiny "sleep infinity" holder process owns
 // the namespaces so sshd can be stopped, killed and restarted without losing
 // the host's /tmp.
 //

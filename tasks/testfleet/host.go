@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/user"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -114,15 +115,25 @@ func (h *Host) createNet(ctx context.Context, bridge string) error {
 }
 
 // startHolder starts the process that owns the host's private mount
-// namespace (with a fresh tmpfs on /tmp) and UTS namespace. sshd and Exec
-// join it with nsenter, so the namespaces outlive any sshd restart.
+// namespace (with a fresh tmpfs on /tmp and an empty home for root) and UTS
+// namespace. sshd and Exec join it with nsenter, so the namespaces outlive
+// any sshd restart.
+//
+// The empty home makes a host look like a fresh server: sshd runs every
+// command through root's shell, and bash sources ~/.bashrc for ssh
+// commands, so a developer's .bashrc (pyenv init forks ~30 processes) would
+// otherwise run on every SSH command of every host and skew benchmarks.
 func (h *Host) startHolder(ctx context.Context, tmpSize string) error {
-	// Size and name go in as positional parameters, never spliced into
-	// the script, so no quoting is needed.
-	const script = `mount -t tmpfs -o "size=$1" tmpfs /tmp && echo "$2" > /proc/sys/kernel/hostname && exec sleep infinity`
+	home := filepath.Join(h.dir, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return fmt.Errorf("start holder: %w", err)
+	}
+	// Size, name and paths go in as positional parameters, never spliced
+	// into the script, so no quoting is needed.
+	const script = `mount -t tmpfs -o "size=$1" tmpfs /tmp && mount --bind "$3" "$4" && echo "$2" > /proc/sys/kernel/hostname && exec sleep infinity`
 	p, err := startProc(filepath.Join(h.dir, "holder.log"), "ip", "netns", "exec", h.Netns,
 		"unshare", "--mount", "--uts", "--propagation", "private",
-		"sh", "-c", script, "sh", tmpSize, h.Name)
+		"sh", "-c", script, "sh", tmpSize, h.Name, home, rootHome())
 	if err != nil {
 		return fmt.Errorf("start holder: %w", err)
 	}
@@ -139,6 +150,14 @@ func (h *Host) startHolder(ctx context.Context, tmpSize string) error {
 		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", p.pid()))
 		return string(comm) == "sleep\n", nil
 	})
+}
+
+// rootHome is root's home directory, where sshd starts root's shell.
+func rootHome() string {
+	if u, err := user.Lookup("root"); err == nil && u.HomeDir != "" {
+		return u.HomeDir
+	}
+	return "/root"
 }
 
 // StartSSHD starts the host's sshd inside its namespaces and waits until it
