@@ -55,7 +55,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		Notes:        notes(o),
 		Dir:          dir,
 	}
-	err = measure(ctx, o, logf, res)
+	err = measure(ctx, o, newStampWriter(logf, started, time.Now), res)
 	res.Rows = Summarize(res.Runs, o.Size, o.Rate)
 	if werr := res.Write(dir); werr != nil {
 		err = errors.Join(err, werr)
