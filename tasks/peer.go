@@ -131,40 +131,98 @@ func stallTimeout(v string) (string, error) {
 	return d.String(), nil
 }
 
-// follow polls the started peers until each is done (and extracted) or
-// failed, showing fleet progress.
+// follow watches every started peer until it is done, then extracts its
+// files. Each host has its own loop, so a host is extracted the moment a
+// poll sees it done, and a slow extract or a slow host never holds up the
+// polls of the others. max_hosts bounds the SSH commands in flight (polls
+// and extracts), not the number of hosts followed.
 func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, total int) error {
 	start := r.now()
 	prog := newProgress(r, total, size)
-	var mu sync.Mutex
-	have := map[*roles.Host]int64{}
-	sched := newPollSchedule(size, r.now)
-	pending := hosts
-	for len(pending) > 0 {
-		_ = r.each(ctx, sched.due(pending), "peer", func(ctx context.Context, h *roles.Host) error {
-			n, done, err := r.pollPeer(ctx, h)
-			mu.Lock()
-			have[h] = n
-			sched.saw(h, n)
-			mu.Unlock()
-			if err != nil || !done {
-				return err
+	f := &follower{r: r, start: start, sched: newPollSchedule(size, r.now), have: map[*roles.Host]int64{},
+		slots: make(chan struct{}, max(1, r.Config.SSH.MaxHosts))}
+	var wg sync.WaitGroup
+	for _, h := range hosts {
+		wg.Go(func() {
+			if err := f.host(ctx, h); err != nil {
+				r.Report().fail(h, "peer", err)
 			}
-			if err := r.exec(ctx, h, r.settings(h).extractCmd()...); err != nil {
-				return fmt.Errorf("extract: %w", err)
-			}
-			r.Report().done(h, r.now().Sub(start))
-			return nil
 		})
-		pending = r.unfinished(pending)
-		prog.show(sum(have, size, r.Report()), total-len(pending)-len(r.Report().Failed))
-		if len(pending) == 0 || ctx.Err() != nil {
-			break
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for done := false; !done; {
+		select {
+		case <-finished:
+			done = true
+		case <-tick.C:
 		}
-		sleepCtx(ctx, pollEvery)
+		pending := len(r.unfinished(hosts))
+		prog.show(f.sum(size), total-pending-len(r.Report().Failed))
 	}
 	prog.end()
 	return ctx.Err()
+}
+
+// follower is the shared state of one murder:peer's per-host loops.
+type follower struct {
+	r     *Runner
+	start time.Time
+	slots chan struct{} // one per SSH command in flight
+	mu    sync.Mutex
+	sched *pollSchedule
+	have  map[*roles.Host]int64
+}
+
+// host polls h until its peer is done, then extracts.
+func (f *follower) host(ctx context.Context, h *roles.Host) error {
+	for {
+		var n int64
+		var done bool
+		err := f.slot(ctx, func() (err error) {
+			n, done, err = f.r.pollPeer(ctx, h)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		f.mu.Lock()
+		f.have[h] = n
+		f.sched.saw(h, n)
+		wait := f.sched.wait(h)
+		f.mu.Unlock()
+		if done {
+			break
+		}
+		if sleepCtx(ctx, wait); ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if err := f.slot(ctx, func() error { return f.r.exec(ctx, h, f.r.settings(h).extractCmd()...) }); err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	f.r.Report().done(h, f.r.now().Sub(f.start))
+	return nil
+}
+
+// slot runs fn holding one of max_hosts command slots.
+func (f *follower) slot(ctx context.Context, fn func() error) error {
+	select {
+	case f.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-f.slots }()
+	return fn()
+}
+
+// sum is the bytes held fleet-wide, counting finished hosts whole.
+func (f *follower) sum(size int64) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return sum(f.have, size, f.r.Report())
 }
 
 // pollSchedule spaces out the polls of peers far from done: every poll is
@@ -191,16 +249,9 @@ func newPollSchedule(size int64, now func() time.Time) *pollSchedule {
 	return &pollSchedule{size: size, now: now, next: map[*roles.Host]time.Time{}, last: map[*roles.Host]pollMark{}}
 }
 
-// due returns the hosts to poll now.
-func (p *pollSchedule) due(hosts []*roles.Host) []*roles.Host {
-	now := p.now()
-	var out []*roles.Host
-	for _, h := range hosts {
-		if !now.Before(p.next[h]) {
-			out = append(out, h)
-		}
-	}
-	return out
+// wait returns how long h's loop sleeps before its next poll.
+func (p *pollSchedule) wait(h *roles.Host) time.Duration {
+	return max(p.next[h].Sub(p.now()), 0)
 }
 
 // saw records a poll's answer and schedules the next one.
@@ -294,6 +345,7 @@ func (r *Runner) now() time.Time {
 	return time.Now()
 }
 
+// sleepCtx sleeps for d or until ctx ends.
 func sleepCtx(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
