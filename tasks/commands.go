@@ -3,6 +3,7 @@ package tasks
 import (
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/murderfleet/murder/tasks/remote"
 )
@@ -66,8 +67,14 @@ func (s settings) startPeerCmd(stall string) []string {
 	return append(argv, s.torrent(), s.filename())
 }
 
-func (s settings) peerStatusCmd() []string {
-	return []string{s.agent(), "status", "--run-dir", s.runDir(), "peer", s.Tag}
+// peerStatusCmd asks for the peer's state, first waiting up to wait for
+// its result (0: answer at once).
+func (s settings) peerStatusCmd(wait time.Duration) []string {
+	argv := []string{s.agent(), "status", "--run-dir", s.runDir()}
+	if wait > 0 {
+		argv = append(argv, "--wait", wait.String())
+	}
+	return append(argv, "peer", s.Tag)
 }
 
 func (s settings) extractCmd() []string {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/murderfleet/murder/tasks/remote"
 )
@@ -70,7 +71,8 @@ func argvCommands(s settings) []argvCommand {
 		{"checkDest", s.checkDestCmd()},
 		{"startPeer", s.startPeerCmd("")},
 		{"startPeer-stall", s.startPeerCmd("5m0s")},
-		{"peerStatus", s.peerStatusCmd()},
+		{"peerStatus", s.peerStatusCmd(0)},
+		{"peerStatusWait", s.peerStatusCmd(2 * time.Second)},
 		{"extract", s.extractCmd()},
 		{"stopPeering", s.stopPeeringCmd()},
 		{"stopAllPeering", s.stopAllPeeringCmd()},

@@ -51,7 +51,7 @@ func peer(ctx context.Context, r *Runner) error {
 	})
 	if r.dryRun() {
 		for _, h := range started {
-			r.printf("  * [dry-run :: %s] %s (every %v until done)\n", h, remote.Command(r.settings(h).peerStatusCmd()...), pollEvery)
+			r.printf("  * [dry-run :: %s] %s (every %v until done)\n", h, remote.Command(r.settings(h).peerStatusCmd(0)...), pollEvery)
 			r.printf("  * [dry-run :: %s] %s\n", h, remote.Command(r.settings(h).extractCmd()...))
 		}
 		return nil
@@ -136,11 +136,18 @@ func stallTimeout(v string) (string, error) {
 // poll sees it done, and a slow extract or a slow host never holds up the
 // polls of the others. max_hosts bounds the SSH commands in flight (polls
 // and extracts), not the number of hosts followed.
+//
+// When every host fits in max_hosts, each poll waits on the host for the
+// peer's result (status --wait) for as long as the loop would otherwise
+// sleep: the end is seen at once, with no more sessions than polling. A
+// larger fleet polls with commands that answer at once, so that no host
+// waits for a free slot while others hold theirs.
 func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, total int) error {
 	start := r.now()
 	prog := newProgress(r, total, size)
+	slots := max(1, r.Config.SSH.MaxHosts)
 	f := &follower{r: r, start: start, sched: newPollSchedule(size, r.now), have: map[*roles.Host]int64{},
-		slots: make(chan struct{}, max(1, r.Config.SSH.MaxHosts))}
+		slots: make(chan struct{}, slots), longPoll: len(hosts) <= slots}
 	var wg sync.WaitGroup
 	for _, h := range hosts {
 		wg.Go(func() {
@@ -171,18 +178,25 @@ type follower struct {
 	r     *Runner
 	start time.Time
 	slots chan struct{} // one per SSH command in flight
-	mu    sync.Mutex
+	// longPoll: polls wait on the host for the result (status --wait).
+	longPoll bool
+	mu       sync.Mutex
 	sched *pollSchedule
 	have  map[*roles.Host]int64
 }
 
 // host polls h until its peer is done, then extracts.
 func (f *follower) host(ctx context.Context, h *roles.Host) error {
+	wait := pollEvery
 	for {
 		var n int64
 		var done bool
+		var ask time.Duration
+		if f.longPoll {
+			ask = wait
+		}
 		err := f.slot(ctx, func() (err error) {
-			n, done, err = f.r.pollPeer(ctx, h)
+			n, done, err = f.r.pollPeer(ctx, h, ask)
 			return err
 		})
 		if err != nil {
@@ -191,10 +205,13 @@ func (f *follower) host(ctx context.Context, h *roles.Host) error {
 		f.mu.Lock()
 		f.have[h] = n
 		f.sched.saw(h, n)
-		wait := f.sched.wait(h)
+		wait = f.sched.wait(h)
 		f.mu.Unlock()
 		if done {
 			break
+		}
+		if f.longPoll {
+			continue
 		}
 		if sleepCtx(ctx, wait); ctx.Err() != nil {
 			return ctx.Err()
@@ -272,12 +289,12 @@ func (p *pollSchedule) saw(h *roles.Host, have int64) {
 //
 // The ask is bounded (three SSH timeouts): a host that stops answering
 // must not hold up the polling of the whole fleet until keepalives give up.
-func (r *Runner) pollPeer(ctx context.Context, h *roles.Host) (int64, bool, error) {
+func (r *Runner) pollPeer(ctx context.Context, h *roles.Host, wait time.Duration) (int64, bool, error) {
 	var out bytes.Buffer
-	limit := 3 * r.Config.SSH.Timeout
+	limit := 3*r.Config.SSH.Timeout + wait
 	pctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	if err := r.execLine(pctx, h, remote.Command(r.settings(h).peerStatusCmd()...), &out); err != nil {
+	if err := r.execLine(pctx, h, remote.Command(r.settings(h).peerStatusCmd(wait)...), &out); err != nil {
 		if pctx.Err() != nil && ctx.Err() == nil {
 			return 0, false, fmt.Errorf("status: no answer within %v (host hung or cut off)", limit)
 		}

@@ -9,16 +9,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // runStatus: status KIND TAG prints the latest report of a detached worker
 // and returns at once, so the task runner can poll a whole fleet with short
-// commands instead of holding one session per host. The first word of the
-// output is "progress", "done", "error:" or "running"; the exit code is 1
-// when the worker died without a final report.
+// commands instead of holding one session per host. With --wait it first
+// waits up to that long for the worker's result, so a runner that can
+// afford one session per host learns of the end at once, not at its next
+// poll. The first word of the output is "progress", "done", "error:" or
+// "running"; the exit code is 1 when the worker died without a final
+// report.
 func runStatus(ctx context.Context, env *runEnv, args []string) error {
 	fset := flag.NewFlagSet("status", flag.ContinueOnError)
 	runDir := fset.String("run-dir", defaultRunDir(), "directory of pid and status files")
+	wait := fset.Duration("wait", 0, "wait up to this long for the worker's result")
 	rest, err := parseFlags(fset, args, 2, 2)
 	if err != nil {
 		return err
@@ -26,6 +31,9 @@ func runStatus(ctx context.Context, env *runEnv, args []string) error {
 	d := detached{kind: rest[0], tag: rest[1], runDir: *runDir}
 	if !kinds[d.kind] {
 		return usagef("unknown kind %q", d.kind)
+	}
+	if err := waitResult(ctx, d, *wait); err != nil {
+		return err
 	}
 	line, final, err := readStatus(d)
 	if err != nil {
@@ -49,6 +57,27 @@ func runStatus(ctx context.Context, env *runEnv, args []string) error {
 		return fmt.Errorf("%s is not running and left no result; see %s:\n%s", describe(d.kind, d.tag), d.logPath(), logTail(d.logPath()))
 	}
 	fmt.Fprintln(env.stdout, line)
+	return nil
+}
+
+// waitResult returns once the worker has left its result, has gone, or
+// wait has passed.
+func waitResult(ctx context.Context, d detached, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		_, final, err := readStatus(d)
+		if err != nil || final {
+			return err
+		}
+		if rec, err := readPidFile(d.pidPath()); err != nil || !rec.alive() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 	return nil
 }
 

@@ -104,7 +104,7 @@ func (r *Results) Write(dir string) error {
 // notes explain how each figure was measured; they go into both files.
 func notes(o Options) []string {
 	n := []string{
-		"N counts receiving hosts; the seeder and the tracker have a host each (network namespaces with their own sshd and tc-shaped link, testfleet). One fleet of max(N)+2 hosts is built; a run at a smaller N uses the first N receivers, the others stay idle.",
+		"N counts receiving hosts; the seeder and the tracker have a host each (network namespaces with their own sshd and an empty home for root, testfleet). Every link is shaped both ways with tc htb at the rate, small packets (ACKs, requests) ahead of a 20 ms bulk queue, as a host's fq_codel would. One fleet of max(N)+2 hosts is built; a run at a smaller N uses the first N receivers, the others stay idle.",
 		"Every host's /tmp is a directory on the machine's disk (bind mount), so N copies of the artifact do not have to fit in memory.",
 		"makespan: from the start of the transfer until the last host holds a verified, extracted copy; median over the successful reps. efficiency = (S/B) / makespan, 1 being the physical limit.",
 		"p50/p99: per-host completion times (the change time of the host's destination directory, which every method renames into place last), pooled over reps; nearest-rank, so p99 of fewer than 100 hosts is the slowest host.",
@@ -120,7 +120,7 @@ func notes(o Options) []string {
 func methodNote(method string, scpNs []int) string {
 	switch method {
 	case Murder:
-		return "murder: the real targets through tasks.Run; create_torrent and start_seeding are not timed, murder:peer is (it polls the peers every second, so its makespan may run up to a second past the last host's completion)."
+		return "murder: the real targets through tasks.Run; create_torrent and start_seeding are not timed, murder:peer is (with N within max_hosts every poll waits on the host for the peer's result, so a host is extracted as soon as it is done)."
 	case Aria2:
 		return "aria2: aria2c peers and seeder with opentracker (whitelist mode) on the tracker host, a torrent made by mktorrent with murder's piece length, re-announce forced to 15 s as murder's tracker asks; peers verify every piece (SHA-1), then an --on-bt-download-complete hook checks the archive's SHA-256 (as murder's peers do) and extracts with tar; peers seed on for 30 s like murder's."
 	}

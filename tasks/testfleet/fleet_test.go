@@ -244,12 +244,12 @@ func TestConcurrentFleetsWithRate(t *testing.T) {
 	}
 	h := fleets[0].Hosts[0]
 	for _, args := range [][]string{
-		{"qdisc", "show", "dev", h.veth},
-		{"-n", h.Netns, "qdisc", "show", "dev", "eth0"},
+		{"class", "show", "dev", h.veth},
+		{"-n", h.Netns, "class", "show", "dev", "eth0"},
 	} {
 		out, err := exec.Command("tc", args...).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "tbf") || !strings.Contains(string(out), "100Mbit") {
-			t.Errorf("tc %v: %s %v, want tbf 100Mbit", args, out, err)
+		if err != nil || !strings.Contains(string(out), "htb 1:1 root rate 100Mbit") {
+			t.Errorf("tc %v: %s %v, want htb 1:1 root rate 100Mbit", args, out, err)
 		}
 	}
 }

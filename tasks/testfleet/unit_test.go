@@ -33,18 +33,31 @@ func TestParseRate(t *testing.T) {
 	}
 }
 
-func TestTBFArgs(t *testing.T) {
-	tests := []struct {
-		rate, want string
-	}{
-		{"100mbit", "root tbf rate 100000000bit burst 131072 latency 20ms"},
-		{"10gbit", "root tbf rate 10000000000bit burst 5000000 latency 20ms"},
+func TestShapeCmds(t *testing.T) {
+	cmds, err := shapeCmds("100mbit")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		args, err := tbfArgs(tt.rate)
-		if got := strings.Join(args, " "); err != nil || got != tt.want {
-			t.Errorf("tbfArgs(%q) = %q, %v; want %q", tt.rate, got, err, tt.want)
-		}
+	var lines []string
+	for _, c := range cmds {
+		lines = append(lines, strings.Join(c, " "))
+	}
+	want := []string{
+		"qdisc add root handle 1: htb default 20",
+		"class add parent 1: classid 1:1 htb rate 100000000bit ceil 100000000bit burst 131072 cburst 131072",
+		"class add parent 1:1 classid 1:10 htb rate 10000000bit ceil 100000000bit burst 131072 cburst 131072 prio 0",
+		"class add parent 1:1 classid 1:20 htb rate 100000000bit ceil 100000000bit burst 131072 cburst 131072 prio 1",
+		"qdisc add parent 1:20 handle 20: bfifo limit 262144",
+		"filter add parent 1: protocol ip prio 1 u32 match u16 0x0000 0xff80 at 2 flowid 1:10",
+	}
+	if got := strings.Join(lines, "\n"); got != strings.Join(want, "\n") {
+		t.Errorf("shapeCmds(100mbit):\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	if cmds, _ := shapeCmds("10gbit"); !strings.Contains(strings.Join(cmds[1], " "), "burst 5000000") {
+		t.Errorf("shapeCmds(10gbit) burst: %q, want 5000000 (4 ms)", cmds[1])
+	}
+	if _, err := shapeCmds("quick"); err == nil {
+		t.Error("shapeCmds(quick): no error")
 	}
 }
 
