@@ -181,8 +181,8 @@ type follower struct {
 	// longPoll: polls wait on the host for the result (status --wait).
 	longPoll bool
 	mu       sync.Mutex
-	sched *pollSchedule
-	have  map[*roles.Host]int64
+	sched    *pollSchedule
+	have     map[*roles.Host]int64
 }
 
 // host polls h until its peer is done, then extracts.
