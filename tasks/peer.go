@@ -202,6 +202,9 @@ func (f *follower) host(ctx context.Context, h *roles.Host) error {
 		if err != nil {
 			return err
 		}
+		if done {
+			n = f.sched.size // status says "done", not how much
+		}
 		f.mu.Lock()
 		f.have[h] = n
 		f.sched.saw(h, n)

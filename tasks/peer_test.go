@@ -241,11 +241,19 @@ func TestProgressLine(t *testing.T) {
 	now := time.Unix(1000, 0)
 	r := &Runner{Out: &syncBuffer{}, Now: func() time.Time { return now }}
 	p := newProgress(r, 4, 1000)
+	p.show(500, 0) // the baseline: bytes fetched while peers were being started
+	if p.rate != 0 {
+		t.Errorf("rate after the first sample = %v, want 0", p.rate)
+	}
 	now = now.Add(2 * time.Second)
-	p.show(2000, 1) // 1000 B/s instantaneous, smoothed to 500 B/s
-	want := "peers done 1/4, 500.0 B/s fleet-wide, elapsed 2s, ETA 4s"
-	if got := p.line(2000, 1, now); got != want {
+	p.show(2500, 1) // 1000 B/s instantaneous, smoothed to 500 B/s
+	want := "peers done 1/4, 500.0 B/s fleet-wide, elapsed 2s, ETA 3s"
+	if got := p.line(2500, 1, now); got != want {
 		t.Errorf("line = %q, want %q", got, want)
+	}
+	now = now.Add(time.Second)
+	if p.show(1500, 1); p.rate < 0 {
+		t.Errorf("rate after bytes left the sum = %v, want >= 0", p.rate)
 	}
 	if got := p.line(4000, 4, now); !strings.HasSuffix(got, "ETA 0s") {
 		t.Errorf("finished line = %q, want ETA 0s", got)

@@ -21,6 +21,7 @@ type progress struct {
 	lastBytes  int64
 	lastAt     time.Time
 	rate       float64
+	primed     bool // lastBytes holds a sample
 	printed    bool
 	plainEvery time.Duration
 }
@@ -37,10 +38,14 @@ func newProgress(r *Runner, hosts int, size int64) *progress {
 // show updates the display with the bytes held fleet-wide and hosts done.
 func (p *progress) show(bytes int64, done int) {
 	now := p.r.now()
-	if dt := now.Sub(p.lastAt).Seconds(); dt > 0 {
-		inst := float64(bytes-p.lastBytes) / dt
-		p.rate = 0.5*p.rate + 0.5*inst // smooth the per-poll jitter
-		p.lastBytes, p.lastAt = bytes, now
+	// The first sample is only a baseline: peers download while the
+	// others are still being started, so bytes/elapsed would overstate.
+	if dt := now.Sub(p.lastAt).Seconds(); !p.primed || dt > 0 {
+		if p.primed {
+			inst := max(float64(bytes-p.lastBytes)/dt, 0) // a failed host's bytes leave the sum
+			p.rate = 0.5*p.rate + 0.5*inst                // smooth the per-poll jitter
+		}
+		p.primed, p.lastBytes, p.lastAt = true, bytes, now
 	}
 	line := p.line(bytes, done, now)
 	switch {
