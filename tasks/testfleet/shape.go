@@ -74,10 +74,15 @@ func (h *Host) shape(ctx context.Context, rate string) error {
 	if err != nil {
 		return err
 	}
-	for _, dev := range [][]string{{"dev", h.veth}, {"-n", h.Netns, "dev", "eth0"}} {
+	for _, link := range []struct{ netns, dev string }{{"", h.veth}, {h.Netns, "eth0"}} {
 		for _, c := range cmds {
-			args := append(append(append([]string{}, dev[:len(dev)-2]...), c[:2]...), dev[len(dev)-2:]...)
-			if err := run(ctx, "tc", append(args, c[2:]...)...); err != nil {
+			var args []string
+			if link.netns != "" {
+				args = []string{"-n", link.netns}
+			}
+			// tc wants "dev X" right after the verb: qdisc add dev X ...
+			args = append(append(append(args, c[:2]...), "dev", link.dev), c[2:]...)
+			if err := run(ctx, "tc", args...); err != nil {
 				return fmt.Errorf("shape: %w", err)
 			}
 		}
