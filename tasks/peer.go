@@ -146,7 +146,7 @@ func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, to
 	start := r.now()
 	prog := newProgress(r, total, size)
 	slots := max(1, r.Config.SSH.MaxHosts)
-	f := &follower{r: r, start: start, sched: newPollSchedule(size, r.now), have: map[*roles.Host]int64{},
+	f := &follower{r: r, start: start, size: size, have: map[*roles.Host]int64{},
 		slots: make(chan struct{}, slots), longPoll: len(hosts) <= slots}
 	var wg sync.WaitGroup
 	for _, h := range hosts {
@@ -167,7 +167,7 @@ func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, to
 		case <-tick.C:
 		}
 		pending := len(r.unfinished(hosts))
-		prog.show(f.sum(size), total-pending-len(r.Report().Failed))
+		prog.show(f.sum(), total-pending-len(r.Report().Failed))
 	}
 	prog.end()
 	return ctx.Err()
@@ -177,54 +177,63 @@ func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, to
 type follower struct {
 	r     *Runner
 	start time.Time
+	size  int64         // the archive's size
 	slots chan struct{} // one per SSH command in flight
 	// longPoll: polls wait on the host for the result (status --wait).
 	longPoll bool
 	mu       sync.Mutex
-	sched    *pollSchedule
-	have     map[*roles.Host]int64
+	have     map[*roles.Host]int64 // bytes held, for the progress line
 }
 
-// host polls h until its peer is done, then extracts.
+// host waits until h's peer is done, then extracts.
 func (f *follower) host(ctx context.Context, h *roles.Host) error {
-	wait := pollEvery
-	for {
-		var n int64
-		var done bool
-		var ask time.Duration
-		if f.longPoll {
-			ask = wait
-		}
-		err := f.slot(ctx, func() (err error) {
-			n, done, err = f.r.pollPeer(ctx, h, ask)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if done {
-			n = f.sched.size // status says "done", not how much
-		}
-		f.mu.Lock()
-		f.have[h] = n
-		f.sched.saw(h, n)
-		wait = f.sched.wait(h)
-		f.mu.Unlock()
-		if done {
-			break
-		}
-		if f.longPoll {
-			continue
-		}
-		if sleepCtx(ctx, wait); ctx.Err() != nil {
-			return ctx.Err()
-		}
+	if err := f.untilDone(ctx, h); err != nil {
+		return err
 	}
 	if err := f.slot(ctx, func() error { return f.r.exec(ctx, h, f.r.settings(h).extractCmd()...) }); err != nil {
 		return fmt.Errorf("extract: %w", err)
 	}
 	f.r.Report().done(h, f.r.now().Sub(f.start))
 	return nil
+}
+
+// untilDone polls h, spacing the polls with pollGap: sleeping between
+// them, or waiting on the host (status --wait) when longPoll.
+func (f *follower) untilDone(ctx context.Context, h *roles.Host) error {
+	gap := pollEvery
+	var prev pollMark
+	for {
+		var ask time.Duration
+		if f.longPoll {
+			ask = gap
+		}
+		var cur pollMark
+		var done bool
+		err := f.slot(ctx, func() (err error) {
+			cur.have, done, err = f.r.pollPeer(ctx, h, ask)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if done {
+			cur.have = f.size // status says "done", not how much
+		}
+		cur.at = f.r.now()
+		f.mu.Lock()
+		f.have[h] = cur.have
+		f.mu.Unlock()
+		if done {
+			return nil
+		}
+		gap, prev = pollGap(f.size, prev, cur), cur
+		if f.longPoll {
+			continue
+		}
+		if sleepCtx(ctx, gap); ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
 }
 
 // slot runs fn holding one of max_hosts command slots.
@@ -239,25 +248,13 @@ func (f *follower) slot(ctx context.Context, fn func() error) error {
 }
 
 // sum is the bytes held fleet-wide, counting finished hosts whole.
-func (f *follower) sum(size int64) int64 {
+func (f *follower) sum() int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return sum(f.have, size, f.r.Report())
+	return sum(f.have, f.size, f.r.Report())
 }
 
-// pollSchedule spaces out the polls of peers far from done: every poll is
-// an SSH session (a process on the host), and in a fleet of hundreds on
-// busy hosts those cost CPU the transfer needs. A peer is asked again
-// after about half its expected remaining time, at most every
-// maxPollGaps poll intervals,
-// and every pollEvery once it is within a few seconds of the end.
-type pollSchedule struct {
-	size int64
-	now  func() time.Time
-	next map[*roles.Host]time.Time
-	last map[*roles.Host]pollMark
-}
-
+// pollMark is one poll's answer: bytes held, and when.
 type pollMark struct {
 	have int64
 	at   time.Time
@@ -265,27 +262,20 @@ type pollMark struct {
 
 const maxPollGaps = 5
 
-func newPollSchedule(size int64, now func() time.Time) *pollSchedule {
-	return &pollSchedule{size: size, now: now, next: map[*roles.Host]time.Time{}, last: map[*roles.Host]pollMark{}}
-}
-
-// wait returns how long h's loop sleeps before its next poll.
-func (p *pollSchedule) wait(h *roles.Host) time.Duration {
-	return max(p.next[h].Sub(p.now()), 0)
-}
-
-// saw records a poll's answer and schedules the next one.
-func (p *pollSchedule) saw(h *roles.Host, have int64) {
-	now := p.now()
-	prev, ok := p.last[h]
-	p.last[h] = pollMark{have, now}
-	gap := pollEvery
-	if dt := now.Sub(prev.at).Seconds(); ok && dt > 0 && have > prev.have && p.size > have {
-		rate := float64(have-prev.have) / dt
-		remaining := time.Duration(float64(p.size-have) / rate * float64(time.Second))
-		gap = min(max(remaining/2, pollEvery), maxPollGaps*pollEvery)
+// pollGap spaces out the polls of peers far from done: every poll is an
+// SSH session (a process on the host), and in a fleet of hundreds on busy
+// hosts those cost CPU the transfer needs. A peer is asked again after
+// about half its expected remaining time (from its last two answers), at
+// most every maxPollGaps poll intervals, and every pollEvery once it is
+// within a few seconds of the end.
+func pollGap(size int64, prev, cur pollMark) time.Duration {
+	dt := cur.at.Sub(prev.at).Seconds()
+	if prev.at.IsZero() || dt <= 0 || cur.have <= prev.have || cur.have >= size {
+		return pollEvery
 	}
-	p.next[h] = now.Add(gap)
+	rate := float64(cur.have-prev.have) / dt
+	remaining := time.Duration(float64(size-cur.have) / rate * float64(time.Second))
+	return min(max(remaining/2, pollEvery), maxPollGaps*pollEvery)
 }
 
 // pollPeer asks one peer for its state: bytes held, whether it is done.

@@ -259,3 +259,22 @@ func TestProgressLine(t *testing.T) {
 		t.Errorf("finished line = %q, want ETA 0s", got)
 	}
 }
+
+func TestPollGap(t *testing.T) {
+	at := time.Unix(1000, 0)
+	for _, tt := range []struct {
+		name      string
+		prev, cur pollMark
+		want      time.Duration
+	}{
+		{"first answer", pollMark{}, pollMark{10, at}, pollEvery},
+		{"no progress", pollMark{10, at}, pollMark{10, at.Add(time.Second)}, pollEvery},
+		{"far from done", pollMark{0, at}, pollMark{2, at.Add(time.Second)}, maxPollGaps * pollEvery}, // 49 s left: capped
+		{"half the rest", pollMark{0, at}, pollMark{20, at.Add(time.Second)}, 2 * time.Second}, // 80 B left at 20 B/s: 4 s
+		{"near the end", pollMark{0, at}, pollMark{95, at.Add(time.Second)}, pollEvery},
+	} {
+		if got := pollGap(100, tt.prev, tt.cur); got != tt.want {
+			t.Errorf("%s: pollGap = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
