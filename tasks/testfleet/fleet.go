@@ -195,8 +195,9 @@ func (f *Fleet) build(ctx context.Context, o Options) error {
 	// Each host runs a handful of short ip(8) calls; a few in parallel
 	// keep large fleets fast without flooding a small machine.
 	g.SetLimit(8)
+	l := f.lan()
 	for _, h := range f.Hosts {
-		g.Go(func() error { return h.setup(gctx, f.bridge, o) })
+		g.Go(func() error { return h.setup(gctx, l, o) })
 	}
 	return g.Wait()
 }

@@ -3,6 +3,7 @@ package testfleet
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -131,6 +132,21 @@ func TestFleet(t *testing.T) {
 		cmd := "bash -c 'exec 3<>/dev/tcp/" + h3.IP + "/22 && head -c 7 <&3'"
 		if got := mustSSH(t, f, h1, cmd); got != "SSH-2.0" {
 			t.Errorf("h01 -> h03:22 got %q, want SSH-2.0 banner", got)
+		}
+	})
+
+	t.Run("permanent neighbours", func(t *testing.T) {
+		// After host-to-host traffic, h01 knows every other address as a
+		// permanent neighbour with its fixed MAC, and learned none by ARP.
+		got := mustSSH(t, f, h1, "ip -4 neigh show dev eth0")
+		for _, a := range []netip.Addr{f.Gateway, h2.addr, h3.addr} {
+			want := a.String() + " lladdr " + macOf(a) + " PERMANENT"
+			if !strings.Contains(got, want) {
+				t.Errorf("h01 neighbours:\n%s\nwant a line %q", got, want)
+			}
+		}
+		if n := strings.Count(got, "\n") + 1; n != 3 {
+			t.Errorf("h01 has %d neighbours, want 3:\n%s", n, got)
 		}
 	})
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/user"
 	"path"
@@ -26,6 +27,7 @@ type Host struct {
 	// Netns is the name of the host's network namespace (ip netns).
 	Netns string
 
+	addr     netip.Addr
 	veth     string // outer end of the veth pair, on the bridge
 	dir      string // host's part of the work dir
 	sshdPath string
@@ -77,8 +79,8 @@ func (h *Host) Exec(ctx context.Context, name string, args ...string) ([]byte, e
 }
 
 // setup creates the host's namespaces and link and starts its sshd.
-func (h *Host) setup(ctx context.Context, bridge string, o Options) error {
-	if err := h.createNet(ctx, bridge); err != nil {
+func (h *Host) setup(ctx context.Context, l lan, o Options) error {
+	if err := h.createNet(ctx, l); err != nil {
 		return fmt.Errorf("host %s: %w", h.Name, err)
 	}
 	if o.Rate != "" {
@@ -97,21 +99,27 @@ func (h *Host) setup(ctx context.Context, bridge string, o Options) error {
 }
 
 // createNet adds the network namespace and a veth pair between it and the
-// bridge. The inner end is created under a unique name and renamed to eth0
-// once inside, where it cannot clash.
-func (h *Host) createNet(ctx context.Context, bridge string) error {
+// bridge, with the fleet's addresses as permanent neighbours on both sides.
+// The inner end is created under a unique name and renamed to eth0 once
+// inside, where it cannot clash.
+func (h *Host) createNet(ctx context.Context, l lan) error {
 	inner := h.veth + "p"
 	if err := run(ctx, "ip", "netns", "add", h.Netns); err != nil {
 		return err
 	}
-	if err := run(ctx, "ip", "link", "add", h.veth, "type", "veth", "peer", "name", inner, "netns", h.Netns); err != nil {
+	if err := run(ctx, "ip", "link", "add", h.veth, "type", "veth", "peer", "name", inner, "address", macOf(h.addr), "netns", h.Netns); err != nil {
 		return err
 	}
-	if err := run(ctx, "ip", "link", "set", h.veth, "master", bridge, "up"); err != nil {
+	if err := run(ctx, "ip", "link", "set", h.veth, "master", l.bridge, "up"); err != nil {
 		return err
 	}
-	batch := fmt.Sprintf("link set %s name eth0\naddr add %s/24 dev eth0\nlink set eth0 up\nlink set lo up\n", inner, h.IP)
-	return runStdin(ctx, batch, "ip", "-n", h.Netns, "-batch", "-")
+	batch := fmt.Sprintf("link set %s name eth0\naddr add %s/24 dev eth0\nlink set eth0 up\nlink set lo up\n", inner, h.IP) +
+		neighBatch("eth0", h.addr, l.addrs)
+	if err := runStdin(ctx, batch, "ip", "-n", h.Netns, "-batch", "-"); err != nil {
+		return err
+	}
+	// The gateway's side: the bridge learns this host as a neighbour too.
+	return runStdin(ctx, neighBatch(l.bridge, netip.Addr{}, []netip.Addr{h.addr}), "ip", "-batch", "-")
 }
 
 // startHolder starts the process that owns the host's private mount

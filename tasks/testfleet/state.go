@@ -94,9 +94,11 @@ func (f *Fleet) plan(o Options) state {
 		Bridge: f.bridge, WorkDir: f.dir}
 	for i := 1; i <= o.Hosts; i++ {
 		name := fmt.Sprintf("h%02d", i)
+		addr := netip.AddrFrom4([4]byte{10, 213, f.Subnet.Addr().As4()[2], byte(i)})
 		h := &Host{
 			Name:     name,
-			IP:       netip.AddrFrom4([4]byte{10, 213, f.Subnet.Addr().As4()[2], byte(i)}).String(),
+			IP:       addr.String(),
+			addr:     addr,
 			Netns:    f.ID + "-" + name,
 			veth:     f.ID + name,
 			dir:      filepath.Join(f.dir, name),
@@ -112,7 +114,10 @@ func (f *Fleet) plan(o Options) state {
 
 func (f *Fleet) createBridge(ctx context.Context) error {
 	gw := netip.PrefixFrom(f.Gateway, 24).String()
-	if err := run(ctx, "ip", "link", "add", f.bridge, "type", "bridge"); err != nil {
+	// A fixed MAC: a bridge otherwise takes the lowest of its ports' MACs,
+	// which changes as hosts join, and the hosts know it as a permanent
+	// neighbour (see neigh.go).
+	if err := run(ctx, "ip", "link", "add", f.bridge, "address", macOf(f.Gateway), "type", "bridge"); err != nil {
 		return fmt.Errorf("fleet %s: %w", f.ID, err)
 	}
 	if err := run(ctx, "ip", "addr", "add", gw, "dev", f.bridge); err != nil {

@@ -2,6 +2,7 @@ package testfleet
 
 import (
 	"fmt"
+	"net/netip"
 	"runtime"
 	"strings"
 	"testing"
@@ -129,5 +130,15 @@ func TestForTestUnavailable(t *testing.T) {
 				t.Errorf("reason %q does not name the missing sshd", msg)
 			}
 		})
+	}
+}
+
+func TestNeighBatch(t *testing.T) {
+	gw, h1, h2 := netip.MustParseAddr("10.213.7.254"), netip.MustParseAddr("10.213.7.1"), netip.MustParseAddr("10.213.7.2")
+	got := neighBatch("eth0", h1, []netip.Addr{gw, h1, h2})
+	want := "neigh replace 10.213.7.254 lladdr 02:00:0a:d5:07:fe dev eth0 nud permanent\n" +
+		"neigh replace 10.213.7.2 lladdr 02:00:0a:d5:07:02 dev eth0 nud permanent\n"
+	if got != want {
+		t.Errorf("neighBatch:\n%s\nwant\n%s", got, want)
 	}
 }
