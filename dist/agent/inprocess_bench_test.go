@@ -39,7 +39,7 @@ func BenchmarkInProcessSwarm(b *testing.B) {
 	ih := tf.mi.HashInfoBytes()
 	newClient := func(path string, seed bool) (*torrent.Client, *torrent.Torrent) {
 		st := fileStorage(path, &tf.info, ih, !seed, !seed)
-		cfg := clientConfig(swarmFlags{maxConns: 80, halfOpen: 40, dialTimeout: 2e9}, net.IPv4(127, 0, 0, 1), st, io.Discard)
+		cfg := clientConfig(swarmFlags{maxConns: defaultMaxConns, halfOpen: 40, dialTimeout: 2e9}, net.IPv4(127, 0, 0, 1), st, io.Discard)
 		cfg.DisableTrackers = true
 		cl, err := torrent.NewClient(cfg)
 		if err != nil {
