@@ -73,6 +73,7 @@ func clientConfig(s swarmFlags, ip net.IP, st storage.ClientImpl, logw io.Writer
 	cfg.ListenPort = s.port
 	cfg.PublicIp4 = ip
 	cfg.DefaultStorage = st
+	cfg.MaxUnverifiedBytes = 0
 	// RC4 stream encryption hides traffic from ISPs; inside a fleet it only
 	// burns CPU. Plaintext is still offered to peers that ask for the header.
 	cfg.HeaderObfuscationPolicy = torrent.HeaderObfuscationPolicy{Preferred: false, RequirePreferred: false}
