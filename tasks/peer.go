@@ -25,6 +25,10 @@ import (
 // commands in flight, not the peers downloading.
 var pollEvery = time.Second
 
+// longPollWait is how many poll intervals a `status --wait` waits on the
+// host for the peer's result.
+const longPollWait = 10
+
 // peer runs the original murder:peer: check each destination, upload the
 // .torrent, start the peer, then follow every peer to the end, extracting
 // each one's files as soon as it holds the verified archive.
@@ -205,7 +209,13 @@ func (f *follower) untilDone(ctx context.Context, h *roles.Host) error {
 	for {
 		var ask time.Duration
 		if f.longPoll {
-			ask = gap
+			// The host answers the moment its peer is done, so a long
+			// wait delays nothing; it only spaces the SSH sessions (each
+			// one an sshd session, a shell and an agent process on the
+			// host: at n=40 on the bench machine sshd alone took 15 % of
+			// the CPU with waits of 1-5 s) and the progress line's
+			// samples (a log gets one line per 10 s anyway).
+			ask = longPollWait * pollEvery
 		}
 		var cur pollMark
 		var done bool
