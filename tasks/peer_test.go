@@ -270,7 +270,7 @@ func TestPollGap(t *testing.T) {
 		{"first answer", pollMark{}, pollMark{10, at}, pollEvery},
 		{"no progress", pollMark{10, at}, pollMark{10, at.Add(time.Second)}, pollEvery},
 		{"far from done", pollMark{0, at}, pollMark{2, at.Add(time.Second)}, maxPollGaps * pollEvery}, // 49 s left: capped
-		{"half the rest", pollMark{0, at}, pollMark{20, at.Add(time.Second)}, 2 * time.Second}, // 80 B left at 20 B/s: 4 s
+		{"half the rest", pollMark{0, at}, pollMark{20, at.Add(time.Second)}, 2 * time.Second},        // 80 B left at 20 B/s: 4 s
 		{"near the end", pollMark{0, at}, pollMark{95, at.Add(time.Second)}, pollEvery},
 	} {
 		if got := pollGap(100, tt.prev, tt.cur); got != tt.want {

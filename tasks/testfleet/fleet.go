@@ -2,11 +2,12 @@
 // machine, each one reachable over real OpenSSH with checked host keys.
 //
 // Every host is a network namespace joined to a private bridge by a veth
-// pair, with its own IPv4 address in a /24 chosen per fleet, its own UTS
+// pair, with its own IPv4 address in a /24 chosen per fleet (every other
+// address of the fleet a permanent neighbour: no ARP), its own UTS
 // namespace (hostname = host name), a private mount namespace with a fresh
-// tmpfs on /tmp and an empty home for root, and its own sshd. A tiny "sleep infinity" holder process owns
-// the namespaces so sshd can be stopped, killed and restarted without losing
-// the host's /tmp.
+// tmpfs on /tmp and an empty home for root, and its own sshd. A tiny
+// "sleep infinity" holder process owns the namespaces so sshd can be
+// stopped, killed and restarted without losing the host's /tmp.
 //
 // The package needs root, iproute2, util-linux (unshare, nsenter) and
 // /usr/sbin/sshd. The core API does not depend on package testing so that
