@@ -138,13 +138,22 @@ func (m *aria2Method) waitSeeder(ctx context.Context, seed *proc) error {
 	u := fmt.Sprintf("http://%s/scrape?info_hash=%s", net.JoinHostPort(m.b.tracker().IP, strconv.Itoa(trackerPort)),
 		url.QueryEscape(string(m.hash[:])))
 	client := &http.Client{Timeout: 2 * time.Second}
-	return pollUntil(ctx, 2*time.Minute, func() (bool, error) {
+	var last string
+	err := pollUntil(ctx, 2*time.Minute, func() (bool, error) {
 		if done, err := seed.exited(); done {
 			return false, fmt.Errorf("aria2c seeder exited: %v (see %s)", err, m.logPath)
 		}
 		n, err := scrapeComplete(client, u, m.hash)
+		last = fmt.Sprintf("%d complete", n)
+		if err != nil {
+			last = err.Error()
+		}
 		return err == nil && n > 0, nil
 	})
+	if err != nil && last != "" {
+		return fmt.Errorf("the tracker never counted the aria2c seeder as complete (last scrape: %s; see %s): %w", last, m.logPath, err)
+	}
+	return err
 }
 
 // scrapeComplete returns the number of seeders a tracker's scrape reports.
