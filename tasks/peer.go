@@ -272,9 +272,10 @@ type pollMark struct {
 
 const maxPollGaps = 5
 
-// pollGap spaces out the polls of peers far from done: every poll is an
-// SSH session (a process on the host), and in a fleet of hundreds on busy
-// hosts those cost CPU the transfer needs. A peer is asked again after
+// pollGap spaces out the instant polls of a fleet larger than max_hosts
+// (a long poll waits longPollWait instead): every poll is an SSH session
+// (a process on the host), and in a fleet of hundreds on busy hosts those
+// cost CPU the transfer needs. A peer is asked again after
 // about half its expected remaining time (from its last two answers), at
 // most every maxPollGaps poll intervals, and every pollEvery once it is
 // within a few seconds of the end.
