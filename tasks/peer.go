@@ -150,7 +150,7 @@ func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, to
 	start := r.now()
 	prog := newProgress(r, total, size)
 	slots := max(1, r.Config.SSH.MaxHosts)
-	f := &follower{r: r, start: start, size: size, have: map[*roles.Host]int64{},
+	f := &follower{r: r, start: start, size: size, have: map[*roles.Host]int64{}, rate: map[*roles.Host]float64{},
 		slots: make(chan struct{}, slots), longPoll: len(hosts) <= slots}
 	var wg sync.WaitGroup
 	for _, h := range hosts {
@@ -171,7 +171,8 @@ func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, to
 		case <-tick.C:
 		}
 		pending := len(r.unfinished(hosts))
-		prog.show(f.sum(), total-pending-len(r.Report().Failed))
+		bytes, rate := f.sum()
+		prog.show(bytes, rate, total-pending-len(r.Report().Failed))
 	}
 	prog.end()
 	return ctx.Err()
@@ -186,7 +187,8 @@ type follower struct {
 	// longPoll: polls wait on the host for the result (status --wait).
 	longPoll bool
 	mu       sync.Mutex
-	have     map[*roles.Host]int64 // bytes held, for the progress line
+	have     map[*roles.Host]int64   // bytes held, for the progress line
+	rate     map[*roles.Host]float64 // bytes/s between its last two answers
 }
 
 // host waits until h's peer is done, then extracts.
@@ -214,8 +216,12 @@ func (f *follower) untilDone(ctx context.Context, h *roles.Host) error {
 			// one an sshd session, a shell and an agent process on the
 			// host: at n=40 on the bench machine sshd alone took 15 % of
 			// the CPU with waits of 1-5 s) and the progress line's
-			// samples (a log gets one line per 10 s anyway).
+			// samples (a log gets one line per 10 s anyway). The first
+			// ask is short so that a rate is known after the second.
 			ask = longPollWait * pollEvery
+			if prev.at.IsZero() {
+				ask = pollEvery
+			}
 		}
 		var cur pollMark
 		var done bool
@@ -232,6 +238,7 @@ func (f *follower) untilDone(ctx context.Context, h *roles.Host) error {
 		cur.at = f.r.now()
 		f.mu.Lock()
 		f.have[h] = cur.have
+		f.rate[h] = markRate(prev, cur)
 		f.mu.Unlock()
 		if done {
 			return nil
@@ -257,11 +264,21 @@ func (f *follower) slot(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
-// sum is the bytes held fleet-wide, counting finished hosts whole.
-func (f *follower) sum() int64 {
+// sum is the bytes held fleet-wide, counting finished hosts whole, and
+// the fleet's rate: the sum of each unfinished host's rate between its last
+// two answers. Answers come every few seconds per host, so a rate taken from
+// the sum's changes would jump whenever several hosts answer at once.
+func (f *follower) sum() (int64, float64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return sum(f.have, f.size, f.r.Report())
+	rep := f.r.Report()
+	var rate float64
+	for h, r := range f.rate {
+		if !rep.finished(h) {
+			rate += r
+		}
+	}
+	return sum(f.have, f.size, rep), rate
 }
 
 // pollMark is one poll's answer: bytes held, and when.
@@ -272,6 +289,15 @@ type pollMark struct {
 
 const maxPollGaps = 5
 
+// markRate is a peer's download rate between two answers, 0 when unknown.
+func markRate(prev, cur pollMark) float64 {
+	dt := cur.at.Sub(prev.at).Seconds()
+	if prev.at.IsZero() || dt <= 0 || cur.have <= prev.have {
+		return 0
+	}
+	return float64(cur.have-prev.have) / dt
+}
+
 // pollGap spaces out the instant polls of a fleet larger than max_hosts
 // (a long poll waits longPollWait instead): every poll is an SSH session
 // (a process on the host), and in a fleet of hundreds on busy hosts those
@@ -280,11 +306,10 @@ const maxPollGaps = 5
 // most every maxPollGaps poll intervals, and every pollEvery once it is
 // within a few seconds of the end.
 func pollGap(size int64, prev, cur pollMark) time.Duration {
-	dt := cur.at.Sub(prev.at).Seconds()
-	if prev.at.IsZero() || dt <= 0 || cur.have <= prev.have || cur.have >= size {
+	rate := markRate(prev, cur)
+	if rate == 0 || cur.have >= size {
 		return pollEvery
 	}
-	rate := float64(cur.have-prev.have) / dt
 	remaining := time.Duration(float64(size-cur.have) / rate * float64(time.Second))
 	return min(max(remaining/2, pollEvery), maxPollGaps*pollEvery)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/tasks/remote"
 )
 
@@ -241,19 +242,15 @@ func TestProgressLine(t *testing.T) {
 	now := time.Unix(1000, 0)
 	r := &Runner{Out: &syncBuffer{}, Now: func() time.Time { return now }}
 	p := newProgress(r, 4, 1000)
-	p.show(500, 0) // the baseline: bytes fetched while peers were being started
-	if p.rate != 0 {
-		t.Errorf("rate after the first sample = %v, want 0", p.rate)
+	p.show(500, 0, 0) // no host has answered twice yet
+	if got := p.line(500, 0, now); !strings.HasSuffix(got, "ETA ?") {
+		t.Errorf("line before any rate = %q, want ETA ?", got)
 	}
 	now = now.Add(2 * time.Second)
-	p.show(2500, 1) // 1000 B/s instantaneous, smoothed to 500 B/s
+	p.show(2500, 500, 1)
 	want := "peers done 1/4, 500.0 B/s fleet-wide, elapsed 2s, ETA 3s"
 	if got := p.line(2500, 1, now); got != want {
 		t.Errorf("line = %q, want %q", got, want)
-	}
-	now = now.Add(time.Second)
-	if p.show(1500, 1); p.rate < 0 {
-		t.Errorf("rate after bytes left the sum = %v, want >= 0", p.rate)
 	}
 	if got := p.line(4000, 4, now); !strings.HasSuffix(got, "ETA 0s") {
 		t.Errorf("finished line = %q, want ETA 0s", got)
@@ -276,5 +273,27 @@ func TestPollGap(t *testing.T) {
 		if got := pollGap(100, tt.prev, tt.cur); got != tt.want {
 			t.Errorf("%s: pollGap = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestFollowerSum: the fleet's rate is the sum of the unfinished hosts'
+// own rates, whenever each last answered; a finished host counts whole.
+func TestFollowerSum(t *testing.T) {
+	at := time.Unix(1000, 0)
+	if got := markRate(pollMark{}, pollMark{10, at}); got != 0 {
+		t.Errorf("markRate of a first answer = %v, want 0", got)
+	}
+	if got := markRate(pollMark{10, at}, pollMark{30, at.Add(2 * time.Second)}); got != 10 {
+		t.Errorf("markRate = %v, want 10", got)
+	}
+	r := &Runner{Out: &syncBuffer{}}
+	a, b, c := &roles.Host{Name: "a"}, &roles.Host{Name: "b"}, &roles.Host{Name: "c"}
+	f := &follower{r: r, size: 100,
+		have: map[*roles.Host]int64{a: 40, b: 20, c: 90},
+		rate: map[*roles.Host]float64{a: 10, b: 5, c: 7}}
+	r.Report().done(c, time.Second)
+	bytes, rate := f.sum()
+	if bytes != 160 || rate != 15 {
+		t.Errorf("sum = %d B at %v B/s, want 160 B at 15 B/s", bytes, rate)
 	}
 }

@@ -18,10 +18,7 @@ type progress struct {
 	live       bool
 	start      time.Time
 	lastPrint  time.Time
-	lastBytes  int64
-	lastAt     time.Time
 	rate       float64
-	primed     bool // lastBytes holds a sample
 	printed    bool
 	plainEvery time.Duration
 }
@@ -32,21 +29,14 @@ func newProgress(r *Runner, hosts int, size int64) *progress {
 		live = term.IsTerminal(int(f.Fd()))
 	}
 	now := r.now()
-	return &progress{r: r, total: hosts, size: size, live: live, start: now, lastAt: now, plainEvery: 10 * time.Second}
+	return &progress{r: r, total: hosts, size: size, live: live, start: now, plainEvery: 10 * time.Second}
 }
 
-// show updates the display with the bytes held fleet-wide and hosts done.
-func (p *progress) show(bytes int64, done int) {
+// show updates the display with the bytes held fleet-wide, the fleet's
+// rate (bytes/s) and hosts done.
+func (p *progress) show(bytes int64, rate float64, done int) {
 	now := p.r.now()
-	// The first sample is only a baseline: peers download while the
-	// others are still being started, so bytes/elapsed would overstate.
-	if dt := now.Sub(p.lastAt).Seconds(); !p.primed || dt > 0 {
-		if p.primed {
-			inst := max(float64(bytes-p.lastBytes)/dt, 0) // a failed host's bytes leave the sum
-			p.rate = 0.5*p.rate + 0.5*inst                // smooth the per-poll jitter
-		}
-		p.primed, p.lastBytes, p.lastAt = true, bytes, now
-	}
+	p.rate = rate
 	line := p.line(bytes, done, now)
 	switch {
 	case p.live:
