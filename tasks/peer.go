@@ -238,7 +238,10 @@ func (f *follower) untilDone(ctx context.Context, h *roles.Host) error {
 		cur.at = f.r.now()
 		f.mu.Lock()
 		f.have[h] = cur.have
-		f.rate[h] = markRate(prev, cur)
+		f.rate[h] = 0 // done: it adds no more bytes
+		if !done {
+			f.rate[h] = markRate(prev, cur)
+		}
 		f.mu.Unlock()
 		if done {
 			return nil
