@@ -150,7 +150,7 @@ func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, to
 	start := r.now()
 	prog := newProgress(r, total, size)
 	slots := max(1, r.Config.SSH.MaxHosts)
-	f := &follower{r: r, start: start, size: size, have: map[*roles.Host]int64{}, rate: map[*roles.Host]float64{},
+	f := &follower{r: r, start: start, size: size, last: map[*roles.Host]hostMarks{},
 		slots: make(chan struct{}, slots), longPoll: len(hosts) <= slots}
 	var wg sync.WaitGroup
 	for _, h := range hosts {
@@ -187,9 +187,11 @@ type follower struct {
 	// longPoll: polls wait on the host for the result (status --wait).
 	longPoll bool
 	mu       sync.Mutex
-	have     map[*roles.Host]int64   // bytes held, for the progress line
-	rate     map[*roles.Host]float64 // bytes/s between its last two answers
+	last     map[*roles.Host]hostMarks // each host's last two answers, for the progress line
 }
+
+// hostMarks are a host's last two answers.
+type hostMarks struct{ prev, cur pollMark }
 
 // host waits until h's peer is done, then extracts.
 func (f *follower) host(ctx context.Context, h *roles.Host) error {
@@ -237,11 +239,7 @@ func (f *follower) untilDone(ctx context.Context, h *roles.Host) error {
 		}
 		cur.at = f.r.now()
 		f.mu.Lock()
-		f.have[h] = cur.have
-		f.rate[h] = 0 // done: it adds no more bytes
-		if !done {
-			f.rate[h] = markRate(prev, cur)
-		}
+		f.last[h] = hostMarks{prev, cur}
 		f.mu.Unlock()
 		if done {
 			return nil
@@ -271,17 +269,22 @@ func (f *follower) slot(ctx context.Context, fn func() error) error {
 // the fleet's rate: the sum of each unfinished host's rate between its last
 // two answers. Answers come every few seconds per host, so a rate taken from
 // the sum's changes would jump whenever several hosts answer at once.
-func (f *follower) sum() (int64, float64) {
+func (f *follower) sum() (bytes int64, rate float64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	rep := f.r.Report()
-	var rate float64
-	for h, r := range f.rate {
-		if !rep.finished(h) {
-			rate += r
+	for h, m := range f.last {
+		if rep.succeeded(h) {
+			bytes += f.size
+			continue
+		}
+		bytes += m.cur.have
+		// A host done and extracting, or failed, adds no more bytes.
+		if m.cur.have < f.size && !rep.failed(h) {
+			rate += markRate(m.prev, m.cur)
 		}
 	}
-	return sum(f.have, f.size, rep), rate
+	return bytes, rate
 }
 
 // pollMark is one poll's answer: bytes held, and when.
@@ -374,17 +377,6 @@ func field(line, name string) int64 {
 		}
 	}
 	return 0
-}
-
-func sum(have map[*roles.Host]int64, size int64, rep *Report) int64 {
-	var n int64
-	for h, b := range have {
-		if rep.succeeded(h) {
-			b = size
-		}
-		n += b
-	}
-	return n
 }
 
 func (r *Runner) now() time.Time {

@@ -289,8 +289,11 @@ func TestFollowerSum(t *testing.T) {
 	r := &Runner{Out: &syncBuffer{}}
 	a, b, c := &roles.Host{Name: "a"}, &roles.Host{Name: "b"}, &roles.Host{Name: "c"}
 	f := &follower{r: r, size: 100,
-		have: map[*roles.Host]int64{a: 40, b: 20, c: 90},
-		rate: map[*roles.Host]float64{a: 10, b: 5, c: 7}}
+		last: map[*roles.Host]hostMarks{
+			a: {pollMark{0, at}, pollMark{40, at.Add(4 * time.Second)}},  // 10 B/s
+			b: {pollMark{10, at}, pollMark{20, at.Add(2 * time.Second)}}, // 5 B/s
+			c: {pollMark{20, at}, pollMark{90, at.Add(time.Second)}},     // finished: whole, no rate
+		}}
 	r.Report().done(c, time.Second)
 	bytes, rate := f.sum()
 	if bytes != 160 || rate != 15 {

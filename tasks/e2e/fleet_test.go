@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +40,16 @@ func builder(t *testing.T) *tasks.GoBuilder {
 // compiled binary by the magefiles alone, so a cache from an earlier build
 // of the tasks would run stale code.
 var mageCache string
+
+// mageCmd is `go tool mage args...` run from the repository root with
+// config as murder.yaml and this test binary's fresh mage cache.
+func mageCmd(config string, args ...string) *exec.Cmd {
+	_, file, _, _ := runtime.Caller(0)
+	cmd := exec.Command("go", append([]string{"tool", "mage"}, args...)...)
+	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
+	cmd.Env = append(os.Environ(), "MURDER_CONFIG="+config, "MAGEFILE_CACHE="+mageCache)
+	return cmd
+}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "murder-e2e-mage-")

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -36,10 +34,7 @@ func TestMageSIGINT(t *testing.T) {
 	}
 	t.Cleanup(func() { os.Remove(local) })
 
-	_, file, _, _ := runtime.Caller(0)
-	cmd := exec.Command("go", "tool", "mage", "murder:peer", "tag="+tag, "destination_path=/tmp/dest")
-	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
-	cmd.Env = append(os.Environ(), "MURDER_CONFIG="+filepath.Join(d.dir, "murder.yaml"), "MAGEFILE_CACHE="+mageCache)
+	cmd := mageCmd(filepath.Join(d.dir, "murder.yaml"), "murder:peer", "tag="+tag, "destination_path=/tmp/dest")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -16,17 +14,13 @@ func TestMage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles the magefile")
 	}
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
 	cfg := filepath.Join(t.TempDir(), "murder.yaml")
 	if err := os.WriteFile(cfg, []byte("roles:\n  app: [w01.example.com, w02.example.com]\nssh:\n  user: deploy\n  known_hosts: /dev/null\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	mage := func(env []string, args ...string) (string, error) {
-		cmd := exec.Command("go", append([]string{"tool", "mage"}, args...)...)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "MURDER_CONFIG="+cfg, "SSH_AUTH_SOCK=", "MAGEFILE_CACHE="+mageCache)
-		cmd.Env = append(cmd.Env, env...)
+		cmd := mageCmd(cfg, args...)
+		cmd.Env = append(append(cmd.Env, "SSH_AUTH_SOCK="), env...)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}

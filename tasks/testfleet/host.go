@@ -99,7 +99,7 @@ func (h *Host) setup(ctx context.Context, l lan, o Options) error {
 }
 
 // createNet adds the network namespace and a veth pair between it and the
-// bridge, with the fleet's addresses as permanent neighbours on both sides.
+// bridge, with the fleet's other addresses as permanent neighbours.
 // The inner end is created under a unique name and renamed to eth0 once
 // inside, where it cannot clash.
 func (h *Host) createNet(ctx context.Context, l lan) error {
@@ -115,11 +115,7 @@ func (h *Host) createNet(ctx context.Context, l lan) error {
 	}
 	batch := fmt.Sprintf("link set %s name eth0\naddr add %s/24 dev eth0\nlink set eth0 up\nlink set lo up\n", inner, h.IP) +
 		neighBatch("eth0", h.addr, l.addrs)
-	if err := runStdin(ctx, batch, "ip", "-n", h.Netns, "-batch", "-"); err != nil {
-		return err
-	}
-	// The gateway's side: the bridge learns this host as a neighbour too.
-	return runStdin(ctx, neighBatch(l.bridge, netip.Addr{}, []netip.Addr{h.addr}), "ip", "-batch", "-")
+	return runStdin(ctx, batch, "ip", "-n", h.Netns, "-batch", "-")
 }
 
 // startHolder starts the process that owns the host's private mount

@@ -126,6 +126,10 @@ func (f *Fleet) createBridge(ctx context.Context) error {
 	if err := run(ctx, "ip", "link", "set", f.bridge, "up"); err != nil {
 		return fmt.Errorf("fleet %s: %w", f.ID, err)
 	}
+	// The gateway's side of neigh.go: every host a permanent neighbour.
+	if err := runStdin(ctx, neighBatch(f.bridge, f.Gateway, f.lan().addrs), "ip", "-batch", "-"); err != nil {
+		return fmt.Errorf("fleet %s: %w", f.ID, err)
+	}
 	return nil
 }
 
