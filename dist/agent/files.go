@@ -1,8 +1,6 @@
 package agent
 
 import (
-	"github.com/murderfleet/murder/internal/ctxio"
-
 	"context"
 	"errors"
 	"flag"
@@ -69,8 +67,10 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 	return nil
 }
 
-// runExtract: extract ARCHIVE DEST. With --torrent, ARCHIVE must first match
-// the SHA-256 that make-torrent recorded: nothing unverified is unpacked.
+// runExtract: extract ARCHIVE DEST. With --torrent (or --sha256), ARCHIVE
+// must match the SHA-256 that make-torrent recorded: it is hashed as it is
+// unpacked into a staging directory, and nothing reaches DEST unless the
+// whole file matches.
 func runExtract(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
 	torrentPath := fs.String("torrent", "", "check ARCHIVE against the SHA-256 recorded in this .torrent")
@@ -83,17 +83,14 @@ func runExtract(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	src, dest := rest[0], rest[1]
-	if *torrentPath != "" {
-		if err := checkArchive(ctx, src, *torrentPath); err != nil {
-			return err
-		}
-	}
-	if *wantSum != "" {
-		if err := checkSum(ctx, src, *wantSum); err != nil {
-			return err
-		}
+	want, err := expectedSums(src, *torrentPath, *wantSum)
+	if err != nil {
+		return err
 	}
 	if *isFile {
+		if err := want.checkFile(ctx); err != nil {
+			return err
+		}
 		if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
 			dest = filepath.Join(dest, filepath.Base(src))
 		}
@@ -104,33 +101,26 @@ func runExtract(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	defer f.Close()
+	r, verify := want.tee(f)
+	extract := func(d string, merge bool) error {
+		return archive.Extract(ctx, r, d, archive.Options{Merge: merge, Verify: verify})
+	}
 	if *replace {
-		err = replaceDir(ctx, func(d string) error { return archive.Extract(ctx, f, d, archive.Options{}) }, dest)
+		err = replaceDir(ctx, func(d string) error { return extract(d, false) }, dest)
 	} else {
-		err = archive.Extract(ctx, f, dest, archive.Options{Merge: *merge})
+		err = extract(dest, *merge)
+	}
+	if err != nil && ctx.Err() == nil && !errors.Is(err, archive.ErrNotEmpty) {
+		// A corrupt archive usually fails in gzip or tar before the end;
+		// a checksum mismatch names the cause better.
+		if verr := verify(); verr != nil {
+			return verr
+		}
 	}
 	if err != nil {
 		return diskError(err)
 	}
 	fmt.Fprintf(env.stdout, "extracted %s into %s\n", src, dest)
-	return nil
-}
-
-func checkArchive(ctx context.Context, file, torrentPath string) error {
-	tf, err := loadTorrent(torrentPath)
-	if err != nil {
-		return err
-	}
-	if tf.ext.SHA256 == "" {
-		return fmt.Errorf("torrent %s records no SHA-256 (not made by murder's make-torrent)", torrentPath)
-	}
-	sum, err := ctxio.FileSHA256(ctx, file)
-	if err != nil {
-		return err
-	}
-	if sum != tf.ext.SHA256 {
-		return fmt.Errorf("%s: SHA-256 %s differs from %s recorded in %s; not extracting", file, sum, tf.ext.SHA256, torrentPath)
-	}
 	return nil
 }
 
@@ -253,15 +243,4 @@ func checkCreatable(dir string) error {
 		}
 		dir = filepath.Dir(dir)
 	}
-}
-
-func checkSum(ctx context.Context, file, want string) error {
-	sum, err := ctxio.FileSHA256(ctx, file)
-	if err != nil {
-		return err
-	}
-	if !strings.EqualFold(sum, want) {
-		return fmt.Errorf("%s: SHA-256 %s differs from the expected %s; not extracting", file, sum, want)
-	}
-	return nil
 }

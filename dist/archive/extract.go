@@ -38,6 +38,11 @@ type Options struct {
 	// step. Without Merge a non-empty destination is an error (ErrNotEmpty),
 	// reported before r is read.
 	Merge bool
+	// Verify, when set, is called once the whole archive has been read and
+	// before anything is moved into dest; its error aborts the extraction
+	// with dest untouched. It lets a caller check a checksum of the bytes
+	// it fed through r without a second pass over the file.
+	Verify func() error
 }
 
 // Extract unpacks the gzip-compressed tarball r into the directory dest.
@@ -105,6 +110,11 @@ func extract(ctx context.Context, r io.Reader, dest string, opts Options) (err e
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if opts.Verify != nil {
+		if err := opts.Verify(); err != nil {
+			return err
+		}
 	}
 	if st.exists && !st.empty {
 		return x.merge(dest)

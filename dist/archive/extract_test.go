@@ -337,3 +337,26 @@ func TestCheckLinkTarget(t *testing.T) {
 		}
 	}
 }
+
+func TestExtractVerify(t *testing.T) {
+	data := tgz(t, ent{name: "a", body: "content"})
+	for _, merge := range []bool{false, true} {
+		s := newSandbox(t)
+		before := snapshot(t, s.root, false)
+		bad := errors.New("checksum mismatch")
+		called := 0
+		err := Extract(context.Background(), bytes.NewReader(data), s.dest, Options{Merge: merge, Verify: func() error {
+			called++
+			return bad
+		}})
+		if !errors.Is(err, bad) || called != 1 {
+			t.Errorf("merge=%v: Extract = %v after %d Verify calls, want the Verify error after 1", merge, err, called)
+		}
+		if d := diffSnapshots(before, snapshot(t, s.root, false)); d != "" {
+			t.Errorf("merge=%v: sandbox changed although Verify failed:\n%s", merge, d)
+		}
+		if err := Extract(context.Background(), bytes.NewReader(data), s.dest, Options{Merge: merge, Verify: func() error { return nil }}); err != nil {
+			t.Errorf("merge=%v: Extract with a passing Verify = %v", merge, err)
+		}
+	}
+}
