@@ -14,6 +14,7 @@ import (
 
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/mse"
+	pp "github.com/anacrolix/torrent/peer_protocol"
 	"github.com/anacrolix/torrent/storage"
 	"golang.org/x/time/rate"
 )
@@ -29,19 +30,35 @@ type swarmFlags struct {
 	downloadBps int64
 	verbose     bool
 	chunk       int
+	maxRequests int
 }
 
 // defaultMaxConns bounds each peer's connections. A swarm does not need a
-// full mesh: ten sources keep a peer's link busy, and every connection
+// full mesh: a few sources keep a peer's link busy, and every connection
 // costs CPU in anacrolix (request and availability bookkeeping per piece
 // and connection), on the host and on the seeder it competes for. Measured
-// on the shaped fleet (go tool mage bench methods=murder n=20,40
-// size=128MiB reps=2): 80 connections 25.3 / 48.1 s at 17.4 / 17.9
-// CPU-s/GB, 20 - / 33.1 s, 10 22.8 / 32.4 s at 13.9 / 11.9 CPU-s/GB,
-// 5 21.4 / 31.7 s; the seeder sent 2.96 S at n=40 with 80, 1.95 S with 10.
-// Five gained little more and leaves a peer few alternatives when a
-// neighbour is slow, so ten it is.
-const defaultMaxConns = 10
+// on the shaped fleet (go tool mage bench methods=murder): with anacrolix's
+// request pipelining, n=20 / n=40 at 128 MiB (2 reps), 80 connections
+// 25.3 / 48.1 s at 17.4 / 17.9 CPU-s/GB, 20 - / 33.1 s, 10 22.8 / 32.4 s
+// at 13.9 / 11.9 CPU-s/GB. With one whole piece in flight per connection
+// (wholePieceRequests), n=10 at 256 MiB (2-3 reps): 4 connections 31.1 s,
+// 6 29.7 s at 10.2 CPU-s/GB, 8 29.7 s, 10 30.0 s at 13.3 CPU-s/GB, 20
+// 31.3 s; n=40 at 128 MiB: 6 28.7 s, 10 30.2 s.
+const defaultMaxConns = 6
+
+// wholePieceRequests is how many whole-piece requests a connection keeps
+// in flight (--max-requests 0 with whole-piece requests). anacrolix hands
+// a request over to a connection that has fewer in flight and received
+// data more recently, and cancels it at the first; a whole piece asked of
+// a busy peer has usually been sent already, so both copies arrive and one
+// is thrown away. With anacrolix's pipelining a peer of the bench's n=10,
+// 256 MiB fleet received ~87 such pieces (17 % of the archive) on top; with
+// one piece per connection ~33. A connection still has a whole piece
+// coming, and a peer has one per connection, which keeps its link busy.
+// n=10 at 256 MiB (3 reps, 10 connections): 32.5 -> 30.0 s, seeder 1.30
+// -> 1.18 S; n=40 at 128 MiB (2 reps): 35.0 -> 30.2 s, seeder 1.89 ->
+// 1.61 S. Two per connection: 29.8 s; four: 31.7 s.
+const wholePieceRequests = 1
 
 func (s *swarmFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&s.port, "port", 0, "BitTorrent listen port (0: any free port)")
@@ -53,11 +70,39 @@ func (s *swarmFlags) register(fs *flag.FlagSet) {
 	fs.Int64Var(&s.downloadBps, "max-download-rate", 0, "download cap in bytes/s (0: none)")
 	fs.BoolVar(&s.verbose, "verbose", false, "log the BitTorrent library's info messages")
 	fs.IntVar(&s.chunk, "chunk-size", 0, "bytes per block request (0: a whole piece up to 1 MiB; 16384 to download from other BitTorrent clients)")
+	fs.IntVar(&s.maxRequests, "max-requests", 0, "requests in flight per connection (0: one with whole-piece requests, else what the other peer allows)")
+}
+
+// requestCap is how many requests a connection keeps in flight; 0 leaves
+// it to anacrolix and the other peer.
+func (s swarmFlags) requestCap() int {
+	switch {
+	case s.maxRequests > 0:
+		return s.maxRequests
+	case s.chunk <= 0:
+		return wholePieceRequests
+	}
+	return 0
+}
+
+// capRequests makes every connection keep at most k requests in flight.
+// anacrolix sends as many as the other peer's extended handshake allows
+// (reqq; 250 until it arrives), so both are lowered as they are read.
+func capRequests(cfg *torrent.ClientConfig, k int) {
+	cfg.Callbacks.PeerConnAdded = append(cfg.Callbacks.PeerConnAdded, func(pc *torrent.PeerConn) {
+		pc.PeerMaxRequests = min(pc.PeerMaxRequests, k)
+	})
+	cfg.Callbacks.ReadExtendedHandshake = func(_ *torrent.PeerConn, d *pp.ExtendedHandshakeMessage) {
+		if d.Reqq <= 0 || d.Reqq > k {
+			d.Reqq = k
+		}
+	}
 }
 
 // clientConfig is anacrolix's configuration tuned for a datacenter fleet:
 // no DHT, no UPnP, no IPv6 unless asked, TCP only, no stream encryption,
-// short dial timeouts, and few connections per peer (defaultMaxConns).
+// short dial timeouts, few connections per peer (defaultMaxConns) and few
+// requests in flight on each (wholePieceRequests).
 func clientConfig(s swarmFlags, ip net.IP, st storage.ClientImpl, logw io.Writer) *torrent.ClientConfig {
 	cfg := torrent.NewDefaultClientConfig()
 	cfg.NoDHT = true
@@ -101,6 +146,9 @@ func clientConfig(s swarmFlags, ip net.IP, st storage.ClientImpl, logw io.Writer
 	}
 	if s.downloadBps > 0 {
 		cfg.DownloadRateLimiter = rate.NewLimiter(rate.Limit(s.downloadBps), int(max(s.downloadBps, 1<<20)))
+	}
+	if k := s.requestCap(); k > 0 {
+		capRequests(cfg, k)
 	}
 	level := slog.LevelWarn
 	if s.verbose {

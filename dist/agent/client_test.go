@@ -6,6 +6,8 @@ import (
 	"net"
 	"testing"
 
+	"github.com/anacrolix/torrent"
+	pp "github.com/anacrolix/torrent/peer_protocol"
 	"github.com/anacrolix/torrent/storage"
 )
 
@@ -29,11 +31,54 @@ func TestClientConfig(t *testing.T) {
 		{"TCP only", cfg.DisableUTP},
 		{"seeds while downloading", cfg.Seed},
 		{"no cap on unverified bytes (rarest first over all pieces)", cfg.MaxUnverifiedBytes == 0},
-		{"ten connections", cfg.EstablishedConnsPerTorrent == defaultMaxConns && defaultMaxConns == 10},
+		{"six connections", cfg.EstablishedConnsPerTorrent == defaultMaxConns && defaultMaxConns == 6},
 		{"serves whole-piece requests", cfg.MaxAllocPeerRequestDataPerConn >= maxChunk},
 	} {
 		if !c.ok {
 			t.Errorf("client config: want %s", c.name)
+		}
+	}
+}
+
+func TestRequestCap(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want int // requests in flight per connection; 0: not capped
+	}{
+		{nil, 1},
+		{[]string{"--max-requests", "3"}, 3},
+		{[]string{"--chunk-size", "16384"}, 0},
+		{[]string{"--chunk-size", "16384", "--max-requests", "64"}, 64},
+	} {
+		var s swarmFlags
+		fs := flag.NewFlagSet("peer", flag.ContinueOnError)
+		s.register(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		cfg := clientConfig(s, net.IPv4(10, 0, 0, 1), storage.NewFile(t.TempDir()), io.Discard)
+		// What anacrolix allows before and after the other peer's extended
+		// handshake (reqq 1024 from another anacrolix, none from some).
+		pc := &torrent.PeerConn{PeerMaxRequests: 250}
+		for _, f := range cfg.Callbacks.PeerConnAdded {
+			f(pc)
+		}
+		reqq := map[int]int{1024: 0, 0: 0}
+		for sent := range reqq {
+			d := &pp.ExtendedHandshakeMessage{Reqq: sent}
+			if f := cfg.Callbacks.ReadExtendedHandshake; f != nil {
+				f(pc, d)
+			}
+			reqq[sent] = d.Reqq
+		}
+		if c.want == 0 {
+			if pc.PeerMaxRequests != 250 || reqq[1024] != 1024 || reqq[0] != 0 {
+				t.Errorf("%v: capped at %d / reqq %v, want anacrolix's own limits", c.args, pc.PeerMaxRequests, reqq)
+			}
+			continue
+		}
+		if pc.PeerMaxRequests != c.want || reqq[1024] != c.want || reqq[0] != c.want {
+			t.Errorf("%v: %d before the handshake, reqq 1024 -> %d, none -> %d; want %d", c.args, pc.PeerMaxRequests, reqq[1024], reqq[0], c.want)
 		}
 	}
 }
