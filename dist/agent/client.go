@@ -55,9 +55,10 @@ const defaultMaxConns = 6
 // 256 MiB fleet received ~87 such pieces (17 % of the archive) on top; with
 // one piece per connection ~33. A connection still has a whole piece
 // coming, and a peer has one per connection, which keeps its link busy.
-// n=10 at 256 MiB (3 reps, 10 connections): 32.5 -> 30.0 s, seeder 1.30
-// -> 1.18 S; n=40 at 128 MiB (2 reps): 35.0 -> 30.2 s, seeder 1.89 ->
-// 1.61 S. Two per connection: 29.8 s; four: 31.7 s.
+// Measured with ten connections: n=10 at 256 MiB (3 reps) 32.5 -> 30.0 s,
+// seeder 1.30 -> 1.18 S; n=40 at 128 MiB (2 reps) 35.0 -> 30.2 s, seeder
+// 1.89 -> 1.61 S; one rep each at n=10: one 30.9 s, two 31.5 s, four
+// 31.7 s, unlimited 32.6 s.
 const wholePieceRequests = 1
 
 func (s *swarmFlags) register(fs *flag.FlagSet) {
