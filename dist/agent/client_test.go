@@ -11,16 +11,23 @@ import (
 	"github.com/anacrolix/torrent/storage"
 )
 
-// TestClientConfig pins the settings that anacrolix's defaults get wrong
-// for a fleet: each was a bug or a measured slowdown when left alone.
-func TestClientConfig(t *testing.T) {
+// testClientConfig is the client configuration of a peer started with the
+// swarm flags in args.
+func testClientConfig(t *testing.T, args ...string) *torrent.ClientConfig {
+	t.Helper()
 	var s swarmFlags
 	fs := flag.NewFlagSet("peer", flag.ContinueOnError)
 	s.register(fs)
-	if err := fs.Parse(nil); err != nil {
+	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	cfg := clientConfig(s, net.IPv4(10, 0, 0, 1), storage.NewFile(t.TempDir()), io.Discard)
+	return clientConfig(s, net.IPv4(10, 0, 0, 1), storage.NewFile(t.TempDir()), io.Discard)
+}
+
+// TestClientConfig pins the settings that anacrolix's defaults get wrong
+// for a fleet: each was a bug or a measured slowdown when left alone.
+func TestClientConfig(t *testing.T) {
+	cfg := testClientConfig(t)
 	for _, c := range []struct {
 		name string
 		ok   bool
@@ -50,13 +57,7 @@ func TestRequestCap(t *testing.T) {
 		{[]string{"--chunk-size", "16384"}, 0},
 		{[]string{"--chunk-size", "16384", "--max-requests", "64"}, 64},
 	} {
-		var s swarmFlags
-		fs := flag.NewFlagSet("peer", flag.ContinueOnError)
-		s.register(fs)
-		if err := fs.Parse(c.args); err != nil {
-			t.Fatal(err)
-		}
-		cfg := clientConfig(s, net.IPv4(10, 0, 0, 1), storage.NewFile(t.TempDir()), io.Discard)
+		cfg := testClientConfig(t, c.args...)
 		// What anacrolix allows before and after the other peer's extended
 		// handshake (reqq 1024 from another anacrolix, none from some).
 		pc := &torrent.PeerConn{PeerMaxRequests: 250}
