@@ -243,16 +243,16 @@ func TestProgressLine(t *testing.T) {
 	r := &Runner{Out: &syncBuffer{}, Now: func() time.Time { return now }}
 	p := newProgress(r, 4, 1000)
 	p.show(500, 0, 0) // no host has answered twice yet
-	if got := p.line(500, 0, now); !strings.HasSuffix(got, "ETA ?") {
+	if got := p.line(500, 0, 0, now); !strings.HasSuffix(got, "ETA ?") {
 		t.Errorf("line before any rate = %q, want ETA ?", got)
 	}
 	now = now.Add(2 * time.Second)
 	p.show(2500, 500, 1)
 	want := "peers done 1/4, 500.0 B/s fleet-wide, elapsed 2s, ETA 3s"
-	if got := p.line(2500, 1, now); got != want {
+	if got := p.line(2500, 500, 1, now); got != want {
 		t.Errorf("line = %q, want %q", got, want)
 	}
-	if got := p.line(4000, 4, now); !strings.HasSuffix(got, "ETA 0s") {
+	if got := p.line(4000, 500, 4, now); !strings.HasSuffix(got, "ETA 0s") {
 		t.Errorf("finished line = %q, want ETA 0s", got)
 	}
 }

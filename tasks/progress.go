@@ -18,7 +18,6 @@ type progress struct {
 	live       bool
 	start      time.Time
 	lastPrint  time.Time
-	rate       float64
 	printed    bool
 	plainEvery time.Duration
 }
@@ -36,8 +35,7 @@ func newProgress(r *Runner, hosts int, size int64) *progress {
 // rate (bytes/s) and hosts done.
 func (p *progress) show(bytes int64, rate float64, done int) {
 	now := p.r.now()
-	p.rate = rate
-	line := p.line(bytes, done, now)
+	line := p.line(bytes, rate, done, now)
 	switch {
 	case p.live:
 		p.r.printf("\r\033[K%s", line)
@@ -48,15 +46,15 @@ func (p *progress) show(bytes int64, rate float64, done int) {
 	}
 }
 
-func (p *progress) line(bytes int64, done int, now time.Time) string {
+func (p *progress) line(bytes int64, rate float64, done int, now time.Time) string {
 	eta := "?"
-	if remaining := p.size*int64(p.total) - bytes; p.rate > 0 && remaining > 0 {
-		eta = time.Duration(float64(remaining) / p.rate * float64(time.Second)).Round(time.Second).String()
+	if remaining := p.size*int64(p.total) - bytes; rate > 0 && remaining > 0 {
+		eta = time.Duration(float64(remaining) / rate * float64(time.Second)).Round(time.Second).String()
 	} else if remaining <= 0 {
 		eta = "0s"
 	}
 	return fmt.Sprintf("peers done %d/%d, %s/s fleet-wide, elapsed %s, ETA %s",
-		done, p.total, humanBytes(p.rate), now.Sub(p.start).Round(time.Second), eta)
+		done, p.total, humanBytes(rate), now.Sub(p.start).Round(time.Second), eta)
 }
 
 func (p *progress) end() {

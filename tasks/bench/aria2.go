@@ -112,10 +112,7 @@ func (m *aria2Method) prepare(ctx context.Context, t *transfer) error {
 	// The seeder keeps its own notice-level log: the one time in several
 	// reference runs that the tracker never counted it, the console said
 	// nothing.
-	seedLog, err := filepath.Abs(filepath.Join(m.b.o.Out, t.tag+"-seeder.log"))
-	if err != nil {
-		return err
-	}
+	seedLog := filepath.Join(m.b.o.Out, t.tag+"-seeder.log")
 	seed, err := startIn(s, m.logPath, nil, append([]string{"aria2c"}, append(aria2Args(s.IP), "--check-integrity=true", "--log="+seedLog, "--log-level=notice", m.torrent)...)...)
 	if err != nil {
 		return err

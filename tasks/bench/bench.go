@@ -38,10 +38,16 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	}
 	started := time.Now()
 	dir := filepath.Join(o.Out, started.Format("20060102-150405"))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	err := os.MkdirAll(dir, 0o755)
+	if err != nil {
 		return nil, fmt.Errorf("bench: results folder: %w", err)
 	}
-	o.Out = dir // the methods put their logs beside the results
+	// The methods put their logs beside the results, some through
+	// programs started in a host's namespaces with another working
+	// directory: they get the folder as an absolute path.
+	if o.Out, err = filepath.Abs(dir); err != nil {
+		return nil, fmt.Errorf("bench: results folder: %w", err)
+	}
 	logf, err := os.Create(filepath.Join(dir, LogFile))
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
