@@ -43,8 +43,17 @@ type Config struct {
 	SSH   SSH
 	Hooks Hooks
 
-	global layer   // variables under the top-level set:
-	hosts  []*Host // every host, in order of first declaration
+	global   layer             // variables under the top-level set:
+	hosts    []*Host           // every host, in order of first declaration
+	declared map[string]string // the user's variables and their defaults
+	primary  map[string]*Host  // role -> first server declared primary: true
+}
+
+// Options adjust how a configuration is read.
+type Options struct {
+	// Vars are variables declared by the user's own tasks, with their
+	// defaults: set: accepts them (as strings) besides murder's own.
+	Vars map[string]string
 }
 
 var topKeys = []string{"set", "roles", "ssh", "hooks"}
@@ -81,18 +90,24 @@ func existing(path, how string) (string, error) {
 }
 
 // Load reads and validates the configuration file at path.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return Options{}.Load(path) }
+
+// Parse reads and validates a configuration; name prefixes error messages.
+// Configuration problems are returned as Errors, all of them at once.
+func Parse(r io.Reader, name string) (*Config, error) { return Options{}.Parse(r, name) }
+
+// Load reads and validates the configuration file at path.
+func (o Options) Load(path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load configuration: %w", err)
 	}
 	defer f.Close()
-	return Parse(f, path)
+	return o.Parse(f, path)
 }
 
 // Parse reads and validates a configuration; name prefixes error messages.
-// Configuration problems are returned as Errors, all of them at once.
-func Parse(r io.Reader, name string) (*Config, error) {
+func (o Options) Parse(r io.Reader, name string) (*Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -104,7 +119,7 @@ func Parse(r io.Reader, name string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{file: name, budget: nodeBudget}
+	d := &decoder{file: name, budget: nodeBudget, declared: o.Vars}
 	c := d.decodeConfig(root)
 	if len(d.errs) > 0 {
 		located := d.errs[:min(len(d.errs), maxErrors)] // "too many errors" stays last
@@ -180,7 +195,7 @@ func (d *decoder) decodeConfig(root *yaml.Node) *Config {
 		}
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
 	}
-	c := &Config{Roles: map[string][]*Host{}}
+	c := &Config{Roles: map[string][]*Host{}, declared: d.declared, primary: map[string]*Host{}}
 	c.SSH = d.decodeSSH(section("ssh"))
 	c.global = d.decodeSet(section("set"), "set")
 	d.decodeRoles(section("roles"), c)
@@ -190,6 +205,19 @@ func (d *decoder) decodeConfig(root *yaml.Node) *Config {
 
 // Tracker is the host running the tracker (the tracker role has exactly one).
 func (c *Config) Tracker() *Host { return c.Roles[RoleTracker][0] }
+
+// Primary is the role's primary server, as Capistrano's
+// roles(:db).primary: the first one declared with primary: true, else the
+// role's first server; nil for an unknown role.
+func (c *Config) Primary(role string) *Host {
+	if h := c.primary[role]; h != nil {
+		return h
+	}
+	if hs := c.Roles[role]; len(hs) > 0 {
+		return hs[0]
+	}
+	return nil
+}
 
 // Seeder is the host holding the files to distribute (the seeder role has exactly one).
 func (c *Config) Seeder() *Host { return c.Roles[RoleSeeder][0] }

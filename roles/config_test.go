@@ -385,3 +385,47 @@ func checkInvariants(t testing.TB, c *Config) {
 		}
 	}
 }
+
+func TestDeclaredVarsAndProperties(t *testing.T) {
+	src := `
+set: {rails_env: staging}
+roles:
+  app:
+    - w01
+    - {host: w02, set: {rails_env: canary}, properties: {rack: r2}}
+  db:
+    - db1
+    - {host: db2, primary: true}
+`
+	if _, err := Parse(strings.NewReader(src), "murder.yaml"); err == nil || !strings.Contains(err.Error(), `unknown variable "rails_env"`) {
+		t.Fatalf("undeclared variable: err = %v", err)
+	}
+	c, err := Options{Vars: map[string]string{"rails_env": "production", "region": "eu"}}.Parse(strings.NewReader(src), "murder.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w01, w02 := c.Roles["app"][0], c.Roles["app"][1]
+	for _, tt := range []struct {
+		h          *Host
+		name, want string
+	}{
+		{nil, "rails_env", "staging"}, {w01, "rails_env", "staging"}, {w02, "rails_env", "canary"},
+		{w01, "region", "eu"}, {w01, "tracker_port", "8998"}, {w01, "deploy_to", "/u/apps"},
+	} {
+		if got, ok := c.Var(tt.h, tt.name); !ok || got != tt.want {
+			t.Errorf("Var(%v, %s) = %q, %v; want %q", tt.h, tt.name, got, ok, tt.want)
+		}
+	}
+	if _, ok := c.Var(w01, "nope"); ok {
+		t.Error("Var of an unknown name is ok")
+	}
+	if got := c.Primary("db").Name; got != "db2" {
+		t.Errorf("Primary(db) = %s, want db2", got)
+	}
+	if got := c.Primary("app").Name; got != "w01" {
+		t.Errorf("Primary(app) = %s, want the first server", got)
+	}
+	if w02.Properties["rack"] != "r2" || w01.Properties != nil {
+		t.Errorf("properties: w01 %v, w02 %v", w01.Properties, w02.Properties)
+	}
+}

@@ -2,6 +2,7 @@ package roles
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,9 +18,20 @@ const nodeBudget = 1_000_000
 // into structs so that every problem carries its line, unknown keys are
 // caught everywhere, and the declaration order of roles survives.
 type decoder struct {
-	file   string
-	errs   Errors
-	budget int
+	file     string
+	errs     Errors
+	budget   int
+	declared map[string]string // the user's own variables (Options.Vars)
+}
+
+// varNames are the variable names set: accepts, for suggestions.
+func (d *decoder) varNames() []string {
+	names := slices.Clone(varNames)
+	for n := range d.declared {
+		names = append(names, n)
+	}
+	slices.Sort(names[len(varNames):])
+	return names
 }
 
 // maxErrors caps the report: past that, more lines do not help the operator.

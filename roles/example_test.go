@@ -35,7 +35,8 @@ func TestExampleFile(t *testing.T) {
 	g := c.Global()
 	want := Vars{Application: "shop", DeployTo: "/u/apps/shop", RemoteMurderPath: "/u/apps/shop/shared/murder",
 		DefaultTempPath: "/tmp", TrackerPort: 8998, Repository: "git@git.example.com:shop.git", Branch: "HEAD",
-		CopyExclude: []string{"log", "tmp", "*.md"}, KeepReleases: 5, RestartCommand: "sudo systemctl restart shop", DeployVia: "murder"}
+		CopyExclude: []string{"log", "tmp", "*.md"}, KeepReleases: 5, RestartCommand: "sudo systemctl restart shop", DeployVia: "murder",
+		LinkedFiles: []string{"config/database.yml"}, LinkedDirs: []string{"log", "tmp/pids", "public/system"}}
 	if !reflect.DeepEqual(g, want) {
 		t.Errorf("example globals =\n%+v\nwant\n%+v", g, want)
 	}

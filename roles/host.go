@@ -21,6 +21,9 @@ type Host struct {
 	User      string   // effective SSH user
 	NoRelease bool     // every declaration of this server says no_release: true
 	Roles     []string // roles holding this host, in Config.Order
+	// Properties are the server's properties: from murder.yaml, for
+	// the user's filters (Capistrano 3's server properties).
+	Properties map[string]string
 
 	defaultPort int    // ssh.port of the config, to keep display names short
 	key         string // identity: canonical host + port

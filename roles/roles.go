@@ -16,7 +16,7 @@ const (
 	RoleSeeder  = "seeder"  // host holding the files; default: first peer
 )
 
-var serverKeys = []string{"host", "port", "user", "no_release", "set"}
+var serverKeys = []string{"host", "port", "user", "no_release", "primary", "properties", "set"}
 
 // server is one server as declared in one role.
 type server struct {
@@ -24,6 +24,8 @@ type server struct {
 	port      int // 0: ssh.port
 	user      string
 	noRelease bool
+	primary   bool              // Capistrano's :primary => true, for this role
+	props     map[string]string // other properties, for the user's filters
 	set       layer
 	line      int
 }
@@ -117,6 +119,10 @@ func (b *roleBuilder) decodeServer(n *yaml.Node, where string) (server, bool) {
 			good = good && d.check(e.v, w, checkUser(s.user))
 		case "no_release":
 			s.noRelease, good = d.boolean(e.v, w)
+		case "primary":
+			s.primary, good = d.boolean(e.v, w)
+		case "properties":
+			s.props, good = d.properties(e.v, w)
 		case "set":
 			errs := len(d.errs)
 			s.set = d.decodeSet(e.v, w)
@@ -189,6 +195,9 @@ func (b *roleBuilder) add(role string, s server, where string, seen map[string]i
 	}
 	b.mergeInto(h, s, where)
 	h.NoRelease = h.NoRelease && s.noRelease
+	if s.primary && c.primary[role] == nil {
+		c.primary[role] = h
+	}
 	h.Roles = append(h.Roles, role)
 	c.Roles[role] = append(c.Roles[role], h)
 	b.decls = append(b.decls, decl{role: role, host: h, noRelease: s.noRelease})
@@ -203,6 +212,16 @@ func (b *roleBuilder) mergeInto(h *Host, s server, where string) {
 		} else {
 			h.User, h.userLine = s.user, s.line
 		}
+	}
+	for k, v := range s.props {
+		if h.Properties == nil {
+			h.Properties = map[string]string{}
+		}
+		if prev, ok := h.Properties[k]; ok && prev != v {
+			b.d.errorAt(s.line, where+".properties."+k, "%q conflicts with %q given for %s", v, prev, h)
+			continue
+		}
+		h.Properties[k] = v
 	}
 	names := make([]string, 0, len(s.set))
 	for name := range s.set {
@@ -255,4 +274,24 @@ func (b *roleBuilder) derive(role string, hs []*Host) {
 	for _, h := range hs {
 		h.Roles = append(h.Roles, role)
 	}
+}
+
+// properties reads a server's properties: a mapping of names to scalars,
+// kept as text for the user's filters (Capistrano 3's server properties).
+func (d *decoder) properties(n *yaml.Node, where string) (map[string]string, bool) {
+	entries, ok := d.mapping(n, where)
+	if !ok {
+		return nil, false
+	}
+	props := map[string]string{}
+	for _, e := range entries {
+		v := d.node(e.v)
+		if v.Kind != yaml.ScalarNode || strings.ContainsFunc(v.Value, isControl) {
+			d.errorf(v, where+"."+e.key, "expected a single value without control characters, got %s", describe(v))
+			ok = false
+			continue
+		}
+		props[e.key] = v.Value
+	}
+	return props, ok
 }

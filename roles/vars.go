@@ -27,6 +27,8 @@ type Vars struct {
 	KeepReleases           int      `var:"keep_releases"`             // default 5
 	RestartCommand         string   `var:"restart_command"`           // default ""
 	DeployVia              string   `var:"deploy_via"`                // "murder" (default) or "copy"
+	LinkedFiles            []string `var:"linked_files"`              // default empty; paths under shared/
+	LinkedDirs             []string `var:"linked_dirs"`               // default empty; paths under shared/
 }
 
 // varField maps each variable name to its field in Vars; varNames lists
@@ -78,11 +80,15 @@ func effective(layers ...layer) Vars {
 	}
 	for _, l := range layers {
 		for name, s := range l {
+			i, typed := varField[name]
+			if !typed {
+				continue // a variable declared by the user's tasks: see Config.Var
+			}
 			val := s.val
 			if list, ok := val.([]string); ok {
 				val = slices.Clone(list) // callers may not alias the config
 			}
-			rv.Field(varField[name]).Set(reflect.ValueOf(val))
+			rv.Field(i).Set(reflect.ValueOf(val))
 		}
 	}
 	if !isSet("deploy_to") {
@@ -101,8 +107,14 @@ func (d *decoder) decodeSet(n *yaml.Node, where string) layer {
 	for _, e := range entries {
 		w := where + "." + e.key
 		i, known := varField[e.key]
+		if _, declared := d.declared[e.key]; !known && declared {
+			if val, ok := d.str(e.v, w); ok {
+				l[e.key] = setting{val: val, line: e.k.Line}
+			}
+			continue
+		}
 		if !known {
-			d.errorf(e.k, where, "unknown variable %q%s", e.key, suggest(e.key, varNames))
+			d.errorf(e.k, where, "unknown variable %q%s", e.key, suggest(e.key, d.varNames()))
 			continue
 		}
 		var val any
@@ -139,6 +151,11 @@ func checkVar(name string, val any) (any, error) {
 		for i, s := range v {
 			if s == "" || strings.ContainsFunc(s, isControl) {
 				return nil, fmt.Errorf("item %d: %q must be non-empty, without control characters", i, s)
+			}
+			if name == "linked_files" || name == "linked_dirs" {
+				if err := sharedPath(s); err != nil {
+					return nil, fmt.Errorf("item %d: %w", i, err)
+				}
 			}
 		}
 		return v, nil
@@ -211,6 +228,15 @@ func remotePath(p string) (string, error) {
 	return path.Clean(p), nil
 }
 
+// sharedPath checks a linked_files or linked_dirs entry: a path relative
+// to shared/ (and to each release) that cannot climb out of either.
+func sharedPath(p string) error {
+	if path.IsAbs(p) || p != path.Clean(p) || p == "." || p == ".." || strings.HasPrefix(p, "../") {
+		return fmt.Errorf("%q must be a clean relative path inside shared/ (no leading /, no ..)", p)
+	}
+	return nil
+}
+
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func isSpace(r rune) bool { return r == ' ' || isControl(r) }
@@ -225,4 +251,31 @@ func (c *Config) Vars(h *Host) Vars {
 		return c.Global()
 	}
 	return effective(c.global, h.set)
+}
+
+// Var returns variable name for h (nil: the global value) as text: a
+// murder variable (lists joined with commas), or one declared by the
+// user's tasks (Options.Vars), whose default applies when murder.yaml
+// does not set it. ok is false for a name neither knows.
+func (c *Config) Var(h *Host, name string) (value string, ok bool) {
+	if i, typed := varField[name]; typed {
+		f := reflect.ValueOf(c.Vars(h)).Field(i)
+		if f.Kind() == reflect.Slice {
+			return strings.Join(f.Interface().([]string), ","), true
+		}
+		return fmt.Sprint(f.Interface()), true
+	}
+	def, declared := c.declared[name]
+	if !declared {
+		return "", false
+	}
+	if h != nil {
+		if s, set := h.set[name]; set {
+			return s.val.(string), true
+		}
+	}
+	if s, set := c.global[name]; set {
+		return s.val.(string), true
+	}
+	return def, true
 }
