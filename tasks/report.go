@@ -33,17 +33,7 @@ type HostResult struct {
 	OK      bool    `json:"ok"`
 	Step    string  `json:"step,omitempty"`
 	Error   string  `json:"error,omitempty"`
-	Seconds float64 `json:"seconds,omitempty"` // time to completion, for peers
-}
-
-// Report returns the run's report.
-func (r *Runner) Report() *Report {
-	r.connMu.Lock()
-	defer r.connMu.Unlock()
-	if r.report == nil {
-		r.report = &Report{state: map[*roles.Host]*HostResult{}}
-	}
-	return r.report
+	Seconds float64 `json:"seconds,omitempty"` // time spent working on the host
 }
 
 func (rep *Report) get(h *roles.Host) *HostResult {
@@ -65,31 +55,12 @@ func (rep *Report) fail(h *roles.Host, step string, err error) {
 	}
 }
 
-func (rep *Report) done(h *roles.Host, d time.Duration) {
+// touch records that a function of On ran on h for d.
+func (rep *Report) touch(h *roles.Host, d time.Duration) {
 	rep.mu.Lock()
 	defer rep.mu.Unlock()
-	res := rep.get(h)
-	res.OK, res.Seconds = true, d.Seconds()
+	rep.get(h).Seconds += d.Seconds()
 }
-
-func (rep *Report) failed(h *roles.Host) bool {
-	rep.mu.Lock()
-	defer rep.mu.Unlock()
-	res := rep.state[h]
-	return res != nil && res.Error != ""
-}
-
-func (rep *Report) succeeded(h *roles.Host) bool {
-	rep.mu.Lock()
-	defer rep.mu.Unlock()
-	res := rep.state[h]
-	return res != nil && res.OK
-}
-
-func (rep *Report) finished(h *roles.Host) bool { return rep.failed(h) || rep.succeeded(h) }
-
-// Err is nil, or every failed host's error, each naming its host.
-func (rep *Report) Err() error { return rep.errSince(0) }
 
 // failures counts the failures so far.
 func (rep *Report) failures() int {
@@ -109,13 +80,17 @@ func (rep *Report) errSince(n int) error {
 	return errors.Join(errs...)
 }
 
-// finish fills in the totals once the run is over.
-func (rep *Report) finish(task, tag string, hosts []*roles.Host, took time.Duration, err error) {
+// finish fills in the totals once the run is over: every host the run
+// worked on, in murder.yaml's order.
+func (rep *Report) finish(task, tag string, all []*roles.Host, took time.Duration, err error) {
 	rep.mu.Lock()
 	defer rep.mu.Unlock()
 	rep.Task, rep.Tag, rep.Seconds, rep.OK = task, tag, took.Seconds(), err == nil
 	rep.Hosts = rep.Hosts[:0]
-	for _, h := range hosts {
+	for _, h := range all {
+		if rep.state[h] == nil {
+			continue
+		}
 		res := *rep.get(h)
 		if res.Error == "" && err == nil {
 			res.OK = true
@@ -129,7 +104,7 @@ func (rep *Report) finish(task, tag string, hosts []*roles.Host, took time.Durat
 
 // print writes the summary: failed hosts with their reason, the slowest
 // hosts, the total time.
-func (rep *Report) print(r *Runner) {
+func (rep *Report) print(r *run) {
 	rep.mu.Lock()
 	defer rep.mu.Unlock()
 	if len(rep.Failed) > 0 {
@@ -167,5 +142,5 @@ func (rep *Report) write(path string) error {
 	if err != nil {
 		return err
 	}
-	return errors.Join(os.WriteFile(path, append(b, '\n'), 0o644))
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }

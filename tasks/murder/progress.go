@@ -1,18 +1,20 @@
-package tasks
+package murder
 
 import (
+	"context"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
-	"golang.org/x/term"
+	"github.com/murderfleet/murder/tasks"
 )
 
 // progress shows fleet progress during murder:peer: hosts done of total,
 // aggregate rate and ETA. On a terminal it is one live line; otherwise a
 // plain line every plainEvery, so CI logs stay readable.
 type progress struct {
-	r          *Runner
+	ctx        context.Context // for the clock
+	out        io.Writer
 	total      int
 	size       int64
 	live       bool
@@ -22,26 +24,23 @@ type progress struct {
 	plainEvery time.Duration
 }
 
-func newProgress(r *Runner, hosts int, size int64) *progress {
-	live := false
-	if f, ok := r.Out.(*os.File); ok {
-		live = term.IsTerminal(int(f.Fd()))
-	}
-	now := r.now()
-	return &progress{r: r, total: hosts, size: size, live: live, start: now, plainEvery: 10 * time.Second}
+func newProgress(ctx context.Context, hosts int, size int64) *progress {
+	live := tasks.Terminal(ctx)
+	return &progress{ctx: ctx, out: tasks.Stdout(ctx), total: hosts, size: size, live: live,
+		start: tasks.Now(ctx), plainEvery: 10 * time.Second}
 }
 
 // show updates the display with the bytes held fleet-wide, the fleet's
 // rate (bytes/s) and hosts done.
 func (p *progress) show(bytes int64, rate float64, done int) {
-	now := p.r.now()
+	now := tasks.Now(p.ctx)
 	line := p.line(bytes, rate, done, now)
 	switch {
 	case p.live:
-		p.r.printf("\r\033[K%s", line)
+		fmt.Fprintf(p.out, "\r\033[K%s", line)
 		p.printed = true
 	case now.Sub(p.lastPrint) >= p.plainEvery || done == p.total:
-		p.r.printf(" ** %s\n", line)
+		fmt.Fprintf(p.out, " ** %s\n", line)
 		p.lastPrint = now
 	}
 }
@@ -59,7 +58,7 @@ func (p *progress) line(bytes int64, rate float64, done int, now time.Time) stri
 
 func (p *progress) end() {
 	if p.live && p.printed {
-		p.r.printf("\n")
+		fmt.Fprintln(p.out)
 	}
 }
 

@@ -1,4 +1,4 @@
-package tasks
+package murder
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
 
-	"github.com/murderfleet/murder/roles"
+	"github.com/murderfleet/murder/tasks"
 	"github.com/murderfleet/murder/tasks/remote"
 )
 
@@ -32,51 +32,39 @@ const longPollWait = 10
 // peer runs the original murder:peer: check each destination, upload the
 // .torrent, start the peer, then follow every peer to the end, extracting
 // each one's files as soon as it holds the verified archive.
-func peer(ctx context.Context, r *Runner) error {
-	stall, err := stallTimeout(r.Args.Get("stall_timeout"))
+func peer(ctx context.Context) error {
+	stall, err := stallTimeout(tasks.Arg(ctx, "stall_timeout"))
 	if err != nil {
 		return err
 	}
-	local := r.localTorrent()
+	local := localTorrent(ctx)
 	size, err := torrentSize(local)
-	if err != nil && !r.dryRun() {
+	if err != nil && !tasks.DryRun(ctx) {
 		return err
 	}
-	hosts := r.roleHosts(rolePeer)
-	live := r.step(ctx, hosts, "check destination", func(ctx context.Context, h *roles.Host) error {
-		return r.exec(ctx, h, r.settings(h).checkDestCmd()...)
+	checked := tasks.Each(ctx, tasks.Roles(rolePeer).Step("check destination"), func(ctx context.Context, h *tasks.Host) error {
+		return h.Execute(ctx, settingsOf(ctx, h).checkDestCmd()...)
 	})
-	started := r.step(ctx, live, "start peer", func(ctx context.Context, h *roles.Host) error {
-		s := r.settings(h)
-		if err := r.upload(ctx, h, local, s.torrent()); err != nil {
+	live := checked.OK()
+	started := tasks.Each(ctx, tasks.Just(live...).Step("start peer"), func(ctx context.Context, h *tasks.Host) error {
+		s := settingsOf(ctx, h)
+		if err := h.Upload(ctx, local, s.torrent()); err != nil {
 			return err
 		}
-		return r.execLine(ctx, h, remote.Command(s.startPeerCmd(stall)...), nil)
+		return h.Execute(ctx, s.startPeerCmd(stall)...)
 	})
-	if r.dryRun() {
-		for _, h := range started {
-			r.printf("  * [dry-run :: %s] %s (every %v until done)\n", h, remote.Command(r.settings(h).peerStatusCmd(0)...), pollEvery)
-			r.printf("  * [dry-run :: %s] %s\n", h, remote.Command(r.settings(h).extractCmd()...))
-		}
-		return nil
+	if tasks.DryRun(ctx) {
+		return tasks.On(ctx, tasks.Just(started.OK()...).Step("peer"), func(ctx context.Context, h *tasks.Host) error {
+			s := settingsOf(ctx, h)
+			h.Info(fmt.Sprintf("until done, every %v:", pollEvery))
+			return errors.Join(h.Execute(ctx, s.peerStatusCmd(0)...), h.Execute(ctx, s.extractCmd()...))
+		})
 	}
-	err = r.follow(ctx, started, size, len(hosts))
+	followed := follow(ctx, started.OK(), size, len(checked))
 	if ctx.Err() != nil {
-		r.stopPeers(live) // also those whose start was cut short
+		stopPeers(ctx, live) // also those whose start was cut short
 	}
-	return errors.Join(err, r.Report().Err())
-}
-
-// step runs fn on hosts and returns those that succeeded.
-func (r *Runner) step(ctx context.Context, hosts []*roles.Host, name string, fn hostFunc) []*roles.Host {
-	_ = r.each(ctx, hosts, name, fn)
-	var ok []*roles.Host
-	for _, h := range hosts {
-		if !r.Report().failed(h) {
-			ok = append(ok, h)
-		}
-	}
-	return ok
+	return errors.Join(checked.Err(), started.Err(), followed.Err())
 }
 
 // torrentSize reads the local .torrent that peer uploads. One without the
@@ -138,76 +126,78 @@ func stallTimeout(v string) (string, error) {
 // follow watches every started peer until it is done, then extracts its
 // files. Each host has its own loop, so a host is extracted the moment a
 // poll sees it done, and a slow extract or a slow host never holds up the
-// polls of the others. max_hosts bounds the SSH commands in flight (polls
-// and extracts), not the number of hosts followed.
+// polls of the others. ssh.max_hosts bounds the SSH commands in flight
+// (polls and extracts), not the number of hosts followed.
 //
 // When every host fits in max_hosts, each poll waits on the host for the
 // peer's result (status --wait) for as long as the loop would otherwise
 // sleep: the end is seen at once, with no more sessions than polling. A
 // larger fleet polls with commands that answer at once, so that no host
 // waits for a free slot while others hold theirs.
-func (r *Runner) follow(ctx context.Context, hosts []*roles.Host, size int64, total int) error {
-	start := r.now()
-	prog := newProgress(r, total, size)
-	slots := max(1, r.Config.SSH.MaxHosts)
-	f := &follower{r: r, start: start, size: size, last: map[*roles.Host]hostMarks{},
-		slots: make(chan struct{}, slots), longPoll: len(hosts) <= slots}
-	var wg sync.WaitGroup
-	for _, h := range hosts {
-		wg.Go(func() {
-			if err := f.host(ctx, h); err != nil {
-				r.Report().fail(h, "peer", err)
-			}
-		})
-	}
-	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
+func follow(ctx context.Context, hosts []*tasks.Host, size int64, total int) tasks.Results {
+	f := &follower{size: size, marks: map[string]hostMarks{},
+		longPoll: len(hosts) <= tasks.Config(ctx).SSH.MaxHosts}
+	prog := newProgress(ctx, total, size)
+	finished := make(chan tasks.Results, 1)
+	go func() { finished <- tasks.Each(ctx, tasks.Just(hosts...).Step("peer"), f.host) }()
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
-	for done := false; !done; {
+	for {
+		var res tasks.Results
+		ended := false
 		select {
-		case <-finished:
-			done = true
+		case res = <-finished:
+			ended = true
 		case <-tick.C:
 		}
-		pending := len(r.unfinished(hosts))
-		bytes, rate := f.sum()
-		prog.show(bytes, rate, total-pending-len(r.Report().Failed))
+		bytes, rate, done := f.sum()
+		prog.show(bytes, rate, done)
+		if ended {
+			prog.end()
+			return res
+		}
 	}
-	prog.end()
-	return ctx.Err()
 }
 
 // follower is the shared state of one murder:peer's per-host loops.
 type follower struct {
-	r     *Runner
-	start time.Time
-	size  int64         // the archive's size
-	slots chan struct{} // one per SSH command in flight
+	size int64 // the archive's size
 	// longPoll: polls wait on the host for the result (status --wait).
 	longPoll bool
 	mu       sync.Mutex
-	last     map[*roles.Host]hostMarks // each host's last two answers, for the progress line
+	marks    map[string]hostMarks // each host's last two answers and its end
 }
 
-// hostMarks are a host's last two answers.
-type hostMarks struct{ prev, cur pollMark }
+// hostMarks are a host's last two answers and how its loop ended.
+type hostMarks struct {
+	prev, cur    pollMark
+	done, failed bool // extracted; failed anywhere
+}
 
 // host waits until h's peer is done, then extracts.
-func (f *follower) host(ctx context.Context, h *roles.Host) error {
+func (f *follower) host(ctx context.Context, h *tasks.Host) (err error) {
+	defer func() { f.end(h, err) }()
 	if err := f.untilDone(ctx, h); err != nil {
 		return err
 	}
-	if err := f.slot(ctx, func() error { return f.r.exec(ctx, h, f.r.settings(h).extractCmd()...) }); err != nil {
+	if err := h.Execute(ctx, settingsOf(ctx, h).extractCmd()...); err != nil {
 		return fmt.Errorf("extract: %w", err)
 	}
-	f.r.Report().done(h, f.r.now().Sub(f.start))
 	return nil
+}
+
+// end records how h's loop ended.
+func (f *follower) end(h *tasks.Host, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.marks[h.String()]
+	m.done, m.failed = err == nil, err != nil
+	f.marks[h.String()] = m
 }
 
 // untilDone polls h, spacing the polls with pollGap: sleeping between
 // them, or waiting on the host (status --wait) when longPoll.
-func (f *follower) untilDone(ctx context.Context, h *roles.Host) error {
+func (f *follower) untilDone(ctx context.Context, h *tasks.Host) error {
 	gap := pollEvery
 	var prev pollMark
 	for {
@@ -216,30 +206,23 @@ func (f *follower) untilDone(ctx context.Context, h *roles.Host) error {
 			// The host answers the moment its peer is done, so a long
 			// wait delays nothing; it only spaces the SSH sessions (each
 			// one an sshd session, a shell and an agent process on the
-			// host: at n=40 on the bench machine sshd alone took 15 % of
-			// the CPU with waits of 1-5 s) and the progress line's
-			// samples (a log gets one line per 10 s anyway). The first
-			// ask is short so that a rate is known after the second.
+			// host) and the progress line's samples. The first ask is
+			// short so that a rate is known after the second.
 			ask = longPollWait * pollEvery
 			if prev.at.IsZero() {
 				ask = pollEvery
 			}
 		}
-		var cur pollMark
-		var done bool
-		err := f.slot(ctx, func() (err error) {
-			cur.have, done, err = f.r.pollPeer(ctx, h, ask)
-			return err
-		})
+		have, done, err := pollPeer(ctx, h, ask)
 		if err != nil {
 			return err
 		}
+		cur := pollMark{have: have, at: tasks.Now(ctx)}
 		if done {
 			cur.have = f.size // status says "done", not how much
 		}
-		cur.at = f.r.now()
 		f.mu.Lock()
-		f.last[h] = hostMarks{prev, cur}
+		f.marks[h.String()] = hostMarks{prev: prev, cur: cur}
 		f.mu.Unlock()
 		if done {
 			return nil
@@ -254,37 +237,27 @@ func (f *follower) untilDone(ctx context.Context, h *roles.Host) error {
 	}
 }
 
-// slot runs fn holding one of max_hosts command slots.
-func (f *follower) slot(ctx context.Context, fn func() error) error {
-	select {
-	case f.slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-f.slots }()
-	return fn()
-}
-
-// sum is the bytes held fleet-wide, counting finished hosts whole, and
-// the fleet's rate: the sum of each unfinished host's rate between its last
-// two answers. Answers come every few seconds per host, so a rate taken from
-// the sum's changes would jump whenever several hosts answer at once.
-func (f *follower) sum() (bytes int64, rate float64) {
+// sum is the bytes held fleet-wide, counting extracted hosts whole; the
+// fleet's rate, the sum of each unfinished host's rate between its last
+// two answers (answers come every few seconds per host, so a rate taken
+// from the sum's changes would jump whenever several hosts answer at
+// once); and the hosts extracted.
+func (f *follower) sum() (bytes int64, rate float64, done int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	rep := f.r.Report()
-	for h, m := range f.last {
-		if rep.succeeded(h) {
+	for _, m := range f.marks {
+		if m.done {
 			bytes += f.size
+			done++
 			continue
 		}
 		bytes += m.cur.have
 		// A host done and extracting, or failed, adds no more bytes.
-		if m.cur.have < f.size && !rep.failed(h) {
+		if m.cur.have < f.size && !m.failed {
 			rate += markRate(m.prev, m.cur)
 		}
 	}
-	return bytes, rate
+	return bytes, rate, done
 }
 
 // pollMark is one poll's answer: bytes held, and when.
@@ -324,18 +297,17 @@ func pollGap(size int64, prev, cur pollMark) time.Duration {
 //
 // The ask is bounded (three SSH timeouts): a host that stops answering
 // must not hold up the polling of the whole fleet until keepalives give up.
-func (r *Runner) pollPeer(ctx context.Context, h *roles.Host, wait time.Duration) (int64, bool, error) {
-	var out bytes.Buffer
-	limit := 3*r.Config.SSH.Timeout + wait
+func pollPeer(ctx context.Context, h *tasks.Host, wait time.Duration) (int64, bool, error) {
+	limit := 3*tasks.Config(ctx).SSH.Timeout + wait
 	pctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	if err := r.execLine(pctx, h, remote.Command(r.settings(h).peerStatusCmd(wait)...), &out); err != nil {
+	line, err := h.Capture(pctx, settingsOf(ctx, h).peerStatusCmd(wait)...)
+	if err != nil {
 		if pctx.Err() != nil && ctx.Err() == nil {
 			return 0, false, fmt.Errorf("status: no answer within %v (host hung or cut off)", limit)
 		}
 		return 0, false, err
 	}
-	line := strings.TrimSpace(out.String())
 	switch {
 	case line == "done":
 		return 0, true, nil
@@ -345,26 +317,15 @@ func (r *Runner) pollPeer(ctx context.Context, h *roles.Host, wait time.Duration
 	return field(line, "have"), false, nil
 }
 
-func (r *Runner) unfinished(hosts []*roles.Host) []*roles.Host {
-	var out []*roles.Host
-	for _, h := range hosts {
-		if !r.Report().finished(h) {
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
 // stopPeers stops the peers this run started after an interrupt, and
 // removes their partial downloads; a few seconds are all mage allows.
-func (r *Runner) stopPeers(hosts []*roles.Host) {
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+func stopPeers(ctx context.Context, hosts []*tasks.Host) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 4*time.Second)
 	defer cancel()
-	r.printf(" ** interrupted: stopping peers on %d host(s)\n", len(hosts))
-	_ = r.each(ctx, hosts, "stop peer", func(ctx context.Context, h *roles.Host) error {
-		s := r.settings(h)
-		line := remote.Command(s.stopPeeringCmd()...) + "; " + remote.Command(s.cleanTempCmd()...)
-		return r.execLine(ctx, h, line, nil)
+	tasks.Log(ctx, "interrupted: stopping peers on %d host(s)", len(hosts))
+	_ = tasks.On(ctx, tasks.Just(hosts...).Step("stop peer"), func(ctx context.Context, h *tasks.Host) error {
+		s := settingsOf(ctx, h)
+		return h.Run(ctx, remote.Command(s.stopPeeringCmd()...)+"; "+remote.Command(s.cleanTempCmd()...))
 	})
 }
 
@@ -377,13 +338,6 @@ func field(line, name string) int64 {
 		}
 	}
 	return 0
-}
-
-func (r *Runner) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now()
 }
 
 // sleepCtx sleeps for d or until ctx ends.

@@ -1,8 +1,6 @@
-package tasks
+package murder
 
 import (
-	"github.com/murderfleet/murder/internal/ctxio"
-
 	"bytes"
 	"context"
 	"fmt"
@@ -13,7 +11,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/murderfleet/murder/roles"
+	"github.com/murderfleet/murder/internal/ctxio"
+
+	"github.com/murderfleet/murder/tasks"
 )
 
 // AgentPackage is the import path of the agent's main package.
@@ -87,25 +87,50 @@ func platform(uname string) (string, string, error) {
 // this many entries is probably not murder's, so it is not emptied.
 const maxMurderEntries = 1000
 
+type agentsKey struct{}
+
+// WithAgents returns a context in which murder:distribute_files takes the
+// agent from b (the demo and the tests build it once for all their runs);
+// by default it is built from source into the user's cache directory.
+func WithAgents(ctx context.Context, b AgentBuilder) context.Context {
+	return context.WithValue(ctx, agentsKey{}, b)
+}
+
+func agents(ctx context.Context) AgentBuilder {
+	if b, ok := ctx.Value(agentsKey{}).(AgentBuilder); ok {
+		return b
+	}
+	return &GoBuilder{Dir: agentCacheDir()}
+}
+
+func agentCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, "murder")
+	_ = os.MkdirAll(dir, 0o700)
+	return dir
+}
+
 // distributeFiles uploads the agent built for each host's platform, unless
 // the host already runs the identical build.
-func distributeFiles(ctx context.Context, r *Runner) error {
-	hosts := r.hosts(Task{Roles: []string{roleTracker, roleSeeder, rolePeer}})
-	return r.each(ctx, hosts, "distribute files", func(ctx context.Context, h *roles.Host) error {
-		s := r.settings(h)
-		if r.dryRun() {
-			for _, line := range []string{platformCmd(), s.versionCmd(), s.countCmd(), s.emptyCmd()} {
-				r.printf("  * [dry-run :: %s] %s\n", h, line)
-			}
-			r.printf("  * [dry-run :: %s] upload the agent built for its platform to %s\n", h, s.agent())
-			return nil
-		}
-		return r.distributeTo(ctx, h, s)
+func distributeFiles(ctx context.Context) error {
+	b := agents(ctx)
+	return tasks.On(ctx, tasks.Roles(roleTracker, roleSeeder, rolePeer).Step("distribute files"), func(ctx context.Context, h *tasks.Host) error {
+		return distributeTo(ctx, h, settingsOf(ctx, h), b)
 	})
 }
 
-func (r *Runner) distributeTo(ctx context.Context, h *roles.Host, s settings) error {
-	uname, err := r.output(ctx, h, platformCmd())
+func distributeTo(ctx context.Context, h *tasks.Host, s settings, b AgentBuilder) error {
+	if tasks.DryRun(ctx) {
+		for _, line := range []string{platformCmd(), s.versionCmd(), s.countCmd(), s.emptyCmd()} {
+			_ = h.Run(ctx, line)
+		}
+		h.Info("upload the agent built for its platform to " + s.agent())
+		return nil
+	}
+	uname, err := output(ctx, h, platformCmd())
 	if err != nil {
 		return fmt.Errorf("asking the platform: %w", err)
 	}
@@ -113,38 +138,32 @@ func (r *Runner) distributeTo(ctx context.Context, h *roles.Host, s settings) er
 	if err != nil {
 		return err
 	}
-	local, sum, err := r.Agents.Build(ctx, goos, goarch)
+	local, sum, err := b.Build(ctx, goos, goarch)
 	if err != nil {
 		return err
 	}
-	if v, _ := r.output(ctx, h, s.versionCmd()); strings.Contains(v, "sha256:"+sum) {
-		r.printf(" ** [out :: %s] agent %s/%s is up to date (sha256:%.12s)\n", h, goos, goarch, sum)
+	if v, _ := output(ctx, h, s.versionCmd()); strings.Contains(v, "sha256:"+sum) {
+		h.Info(fmt.Sprintf("agent %s/%s is up to date (sha256:%.12s)", goos, goarch, sum))
 		return nil
 	}
-	count, err := r.output(ctx, h, s.countCmd())
+	count, err := output(ctx, h, s.countCmd())
 	if err != nil {
 		return err
 	}
 	if n, _ := strconv.Atoi(strings.TrimSpace(count)); n >= maxMurderEntries {
 		return fmt.Errorf("Cowardly refusing to remove files! Check the remote_murder_path (%s holds %d entries).", s.MurderPath, n)
 	}
-	if err := r.execLine(ctx, h, s.emptyCmd(), nil); err != nil {
+	if err := h.Run(ctx, s.emptyCmd()); err != nil {
 		return err
 	}
-	c, err := r.conn(ctx, h)
-	if err != nil {
+	if err := h.Upload(ctx, local, s.agent()); err != nil {
 		return err
 	}
-	if err := c.Upload(ctx, local, s.agent(), 0o755); err != nil {
-		return err
-	}
-	r.printf(" ** [out :: %s] uploaded agent %s/%s to %s (sha256:%.12s)\n", h, goos, goarch, s.agent(), sum)
+	h.Info(fmt.Sprintf("uploaded agent %s/%s to %s (sha256:%.12s)", goos, goarch, s.agent(), sum))
 	return nil
 }
 
-// output runs a command line and returns its standard output.
-func (r *Runner) output(ctx context.Context, h *roles.Host, line string) (string, error) {
-	var out bytes.Buffer
-	err := r.execLine(ctx, h, line, &out)
-	return strings.TrimSpace(out.String()), err
+// output runs a shell line and returns its standard output, trimmed.
+func output(ctx context.Context, h *tasks.Host, line string) (string, error) {
+	return h.Capture(ctx, "sh", "-c", line)
 }

@@ -1,11 +1,13 @@
-package tasks
+package murder
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"strings"
 
 	"github.com/murderfleet/murder/roles"
+	"github.com/murderfleet/murder/tasks"
 )
 
 // settings are one host's effective values: explicit arguments win over
@@ -17,24 +19,58 @@ type settings struct {
 	TrackerPort                               int
 }
 
-func resolve(a *Args, v roles.Vars) settings {
-	pick := func(arg, def string) string {
-		if s := a.Get(arg); s != "" {
+// settingsOf resolves the run's arguments against h's variables (nil h:
+// the global ones), then applies WithDestination.
+func settingsOf(ctx context.Context, h *tasks.Host) settings {
+	var v roles.Vars
+	if h != nil {
+		v = h.Vars()
+	} else {
+		v = tasks.Config(ctx).Global()
+	}
+	s := resolve(func(name string) string { return tasks.Arg(ctx, name) }, v)
+	if dest, ok := ctx.Value(destKey{}).(func(*tasks.Host) string); ok && h != nil {
+		s.DestinationPath = dest(h)
+	}
+	return s
+}
+
+// resolve picks each setting: the argument if given, else murder.yaml's
+// default.
+func resolve(arg func(string) string, v roles.Vars) settings {
+	pick := func(name, def string) string {
+		if s := arg(name); s != "" {
 			return s
 		}
 		return def
+	}
+	flag := func(name string) bool {
+		switch strings.ToLower(arg(name)) {
+		case "", "0", "false", "no", "off":
+			return false
+		}
+		return true
 	}
 	return settings{
 		Tag:             pick("tag", v.DefaultTag),
 		FilesPath:       pick("files_path", v.DefaultSeederFilesPath),
 		DestinationPath: pick("destination_path", v.DefaultDestinationPath),
 		TempPath:        pick("temp_path", v.DefaultTempPath),
-		PathIsFile:      a.Bool("path_is_file"),
-		NoTagDirectory:  a.Bool("no_tag_directory"),
-		UnsafeDelete:    a.Bool("unsafe_please_delete"),
+		PathIsFile:      flag("path_is_file"),
+		NoTagDirectory:  flag("no_tag_directory"),
+		UnsafeDelete:    flag("unsafe_please_delete"),
 		MurderPath:      v.RemoteMurderPath,
 		TrackerPort:     v.TrackerPort,
 	}
+}
+
+type destKey struct{}
+
+// WithDestination returns a context in which murder:peer extracts into
+// dest(h) on each host h instead of destination_path: the deploy flow
+// unpacks into each host's own releases directory this way.
+func WithDestination(ctx context.Context, dest func(h *tasks.Host) string) context.Context {
+	return context.WithValue(ctx, destKey{}, dest)
 }
 
 func (s settings) agent() string    { return path.Join(s.MurderPath, "murder-agent") }

@@ -1,4 +1,4 @@
-package tasks
+package murder
 
 import (
 	"bytes"
@@ -7,18 +7,34 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/roles/capfile"
+	"github.com/murderfleet/murder/tasks"
 )
+
+// ImportOptions are what ImportCapfile needs from its caller.
+type ImportOptions struct {
+	Stdout, Stderr io.Writer           // default os.Stdout, os.Stderr
+	Getenv         func(string) string // default os.Getenv
+}
+
+func truthy(v string) bool {
+	switch strings.ToLower(v) {
+	case "", "0", "false", "no", "off":
+		return false
+	}
+	return true
+}
 
 // ImportCapfile is murder:import_capfile: it translates a Capistrano 2 or
 // 3 Capfile or deploy.rb (capfile=PATH) into murder.yaml (output=PATH,
 // default ./murder.yaml; an existing file is kept unless force=1), and
 // lists on stderr every line it could not translate. The written file is
 // checked by murder's own parser.
-func ImportCapfile(words []string, o Options) error {
-	args, err := ParseArgs(words, o.Getenv)
+func ImportCapfile(words []string, o ImportOptions) error {
+	args, err := tasks.ParseArgs(words, o.Getenv)
 	if err != nil {
 		return err
 	}
@@ -37,13 +53,13 @@ func ImportCapfile(words []string, o Options) error {
 	if out == "" {
 		out = roles.DefaultFile
 	}
-	if _, err := os.Stat(out); err == nil && !args.Bool("force") {
+	if _, err := os.Stat(out); err == nil && !truthy(args.Get("force")) {
 		return fmt.Errorf("%s exists: give output=PATH, or force=1 to replace it", out)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	var names []string
-	for _, t := range All() {
+	for _, t := range tasks.All() {
 		names = append(names, t.Name)
 	}
 	text, lines, err := capfile.Options{Tasks: names}.ConvertFiles(in)
