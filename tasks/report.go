@@ -120,7 +120,7 @@ func (rep *Report) print(r *run) {
 		}
 	}
 	sort.Slice(timed, func(i, j int) bool { return timed[i].Seconds > timed[j].Seconds })
-	if len(timed) > 0 {
+	if len(timed) > 0 && timed[0].Seconds >= 1 {
 		r.printf(" ** slowest hosts:")
 		for _, h := range timed[:min(5, len(timed))] {
 			r.printf(" %s %.1fs", h.Host, h.Seconds)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/tasks"
+	"github.com/murderfleet/murder/tasks/murder"
 	"github.com/murderfleet/murder/tasks/testfleet"
 )
 
@@ -19,7 +20,7 @@ import (
 // hosts of their own.
 type murderMethod struct {
 	b      *bench
-	agents *tasks.GoBuilder
+	agents *murder.GoBuilder
 	local  string        // this machine's temp_path
 	cfg    *roles.Config // the current transfer's murder.yaml
 }
@@ -28,7 +29,7 @@ type murderMethod struct {
 func newMurder(ctx context.Context, b *bench) (*murderMethod, error) {
 	m := &murderMethod{
 		b:      b,
-		agents: &tasks.GoBuilder{Dir: filepath.Join(b.fleet.Dir(), "agents")},
+		agents: &murder.GoBuilder{Dir: filepath.Join(b.fleet.Dir(), "agents")},
 		local:  filepath.Join(b.fleet.Dir(), "local"),
 	}
 	for _, d := range []string{m.agents.Dir, m.local} {
@@ -70,9 +71,9 @@ func (m *murderMethod) config(peers []*testfleet.Host) (*roles.Config, error) {
 // task runs one murder target, its output going to the log.
 func (m *murderMethod) task(ctx context.Context, cfg *roles.Config, name string, words ...string) error {
 	fmt.Fprintf(m.b.log, "\n$ go tool mage %s %s\n", name, strings.Join(words, " "))
-	err := tasks.Run(ctx, name, words, tasks.Options{
-		Stdout: m.b.log, Config: cfg, Agents: m.agents, LocalTemp: m.local,
-		Getenv: func(string) string { return "" },
+	words = append(words, "local_temp_path="+m.local)
+	err := tasks.Run(murder.WithAgents(ctx, m.agents), name, words, tasks.Options{
+		Stdout: m.b.log, Config: cfg, Getenv: func(string) string { return "" },
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)

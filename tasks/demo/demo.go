@@ -19,6 +19,7 @@ import (
 	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/tasks"
 	"github.com/murderfleet/murder/tasks/localfleet"
+	"github.com/murderfleet/murder/tasks/murder"
 	"github.com/murderfleet/murder/tasks/treecmp"
 )
 
@@ -75,7 +76,7 @@ type run struct {
 	fleet  *localfleet.Fleet
 	hosts  []localfleet.Host
 	cfg    *roles.Config
-	agents tasks.AgentBuilder
+	agents murder.AgentBuilder
 	sample string
 }
 
@@ -103,7 +104,7 @@ func (d *run) sequence(ctx context.Context) error {
 }
 
 func (d *run) task(ctx context.Context, name string, words ...string) error {
-	return tasks.Run(ctx, name, words, tasks.Options{Stdout: d.out, Config: d.cfg, Agents: d.agents, Getenv: func(string) string { return "" }})
+	return tasks.Run(murder.WithAgents(ctx, d.agents), name, words, tasks.Options{Stdout: d.out, Config: d.cfg, Getenv: func(string) string { return "" }})
 }
 
 // verify compares every peer's copy with the sample, byte for byte.
@@ -127,11 +128,10 @@ func (d *run) peers() []localfleet.Host { return d.hosts[2:] }
 // stopAll stops whatever the demo left running (peers seed 30 s after
 // they finish), even when a step failed.
 func (d *run) stopAll() {
-	ctx := context.Background()
-	for _, t := range []string{"murder:stop_all_peering", "murder:stop_all_seeding"} {
-		_ = tasks.Run(ctx, t, nil, tasks.Options{Stdout: io.Discard, Config: d.cfg, Agents: d.agents, Getenv: func(string) string { return "" }})
+	ctx := murder.WithAgents(context.Background(), d.agents)
+	for _, t := range []string{"murder:stop_all_peering", "murder:stop_all_seeding", "murder:stop_tracker"} {
+		_ = tasks.Run(ctx, t, nil, tasks.Options{Stdout: io.Discard, Config: d.cfg, Getenv: func(string) string { return "" }})
 	}
-	_ = tasks.Run(ctx, "murder:stop_tracker", nil, tasks.Options{Stdout: io.Discard, Config: d.cfg, Agents: d.agents, Getenv: func(string) string { return "" }})
 }
 
 func isGit(name string) bool { return strings.HasPrefix(name, ".git") }

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/murderfleet/murder/roles"
-	"github.com/murderfleet/murder/tasks"
+	"github.com/murderfleet/murder/tasks/murder"
 )
 
 // setup writes the sample directory and the fleet's murder.yaml.
@@ -31,7 +31,7 @@ func (d *run) setup() error {
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return err
 	}
-	d.agents = &tasks.GoBuilder{Dir: bin}
+	d.agents = &murder.GoBuilder{Dir: bin}
 	for _, h := range d.hosts {
 		if err := os.MkdirAll(filepath.Join(h.Dir, "tmp"), 0o755); err != nil {
 			return err

@@ -1,4 +1,4 @@
-package tasks
+package deploy
 
 import (
 	"bytes"
@@ -10,23 +10,26 @@ import (
 	"strings"
 
 	"github.com/murderfleet/murder/dist/archive"
+	"github.com/murderfleet/murder/internal/ctxio"
 	"github.com/murderfleet/murder/roles"
 )
 
 // buildRelease makes the release archive dir/NAME.tgz on this machine from
 // repository, as Capistrano's copy strategy did: a plain directory is
 // packed as it is; a git repository (a local one, or a URL) contributes the
-// tree of branch. .git and copy_exclude patterns are left out.
-func buildRelease(ctx context.Context, v roles.Vars, dir, name string) (string, error) {
-	src, cleanup, err := releaseSource(ctx, v, dir)
+// tree of branch. .git and copy_exclude patterns are left out. The
+// revision is the commit deployed, or for a plain directory the archive's
+// SHA-256, for the release's REVISION file.
+func buildRelease(ctx context.Context, v roles.Vars, dir, name string) (archivePath, revision string, err error) {
+	src, rev, cleanup, err := releaseSource(ctx, v, dir)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer cleanup()
 	out := filepath.Join(dir, name+".tgz")
-	f, err := os.Create(out)
+	f, err := os.OpenFile(out, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	exclude := append([]string{".git"}, v.CopyExclude...)
 	err = archive.Pack(ctx, f, src, exclude)
@@ -34,38 +37,46 @@ func buildRelease(ctx context.Context, v roles.Vars, dir, name string) (string, 
 		err = cerr
 	}
 	if err != nil {
-		return "", fmt.Errorf("packing the release: %w", err)
+		return "", "", fmt.Errorf("packing the release: %w", err)
 	}
-	return out, nil
+	if rev == "" {
+		rev, err = ctxio.FileSHA256(ctx, out)
+	}
+	return out, rev, err
 }
 
-// releaseSource returns a directory holding the tree to release.
-func releaseSource(ctx context.Context, v roles.Vars, dir string) (string, func(), error) {
+// releaseSource returns a directory holding the tree to release, and the
+// commit it is ("" for a plain directory).
+func releaseSource(ctx context.Context, v roles.Vars, dir string) (string, string, func(), error) {
 	repo := v.Repository
 	noop := func() {}
 	if repo == "" {
-		return "", noop, fmt.Errorf("set repository in murder.yaml: a local directory or a git repository")
+		return "", "", noop, fmt.Errorf("set repository in murder.yaml: a local directory or a git repository")
 	}
 	fi, err := os.Stat(repo)
 	isDir := err == nil && fi.IsDir()
 	if isDir && run(ctx, "git", "-C", repo, "rev-parse", "--git-dir") != nil {
-		return repo, noop, nil // a plain directory, not a git repository
+		return repo, "", noop, nil // a plain directory, not a git repository
 	}
 	tree := filepath.Join(dir, "tree")
 	if err := os.MkdirAll(tree, 0o755); err != nil {
-		return "", noop, err
+		return "", "", noop, err
 	}
 	cleanup := func() { os.RemoveAll(tree) }
+	var rev string
 	if isDir {
-		err = gitArchive(ctx, repo, v.Branch, tree)
-	} else {
-		err = gitClone(ctx, repo, v.Branch, tree)
+		rev, err = output(ctx, "git", "-C", repo, "rev-parse", "--verify", v.Branch+"^{commit}")
+		if err == nil {
+			err = gitArchive(ctx, repo, rev, tree)
+		}
+	} else if err = gitClone(ctx, repo, v.Branch, tree); err == nil {
+		rev, err = output(ctx, "git", "-C", tree, "rev-parse", "HEAD")
 	}
 	if err != nil {
 		cleanup()
-		return "", noop, err
+		return "", "", noop, err
 	}
-	return tree, cleanup, nil
+	return tree, rev, cleanup, nil
 }
 
 // gitArchive unpacks `git archive` of ref from a local repository.
@@ -98,11 +109,17 @@ func gitClone(ctx context.Context, url, ref, into string) error {
 }
 
 func run(ctx context.Context, name string, args ...string) error {
+	_, err := output(ctx, name, args...)
+	return err
+}
+
+// output runs a local command and returns its standard output, trimmed.
+func output(ctx context.Context, name string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	return nil
+	return strings.TrimSpace(stdout.String()), nil
 }

@@ -7,14 +7,21 @@ import (
 )
 
 // Deploy is Capistrano's release flow over murder (deploy_via: murder).
-// `go tool mage deploy` runs deploy:default, as `cap deploy` did.
+// `go tool mage deploy` runs deploy:default, as `cap deploy` did; its flow
+// points (deploy:starting ... deploy:finished) run by name too.
 type Deploy mg.Namespace
 
 // Setup creates deploy_to/releases and shared on every host (deploy:setup).
 func (Deploy) Setup(ctx context.Context) error { return run(ctx, "deploy:setup") }
 
-// Default deploys: update, restart, cleanup; also spelled `deploy` (deploy:default).
+// Check makes linked_dirs and checks linked_files on every host (deploy:check).
+func (Deploy) Check(ctx context.Context) error { return run(ctx, "deploy:check") }
+
+// Default deploys: the flow points, restart, cleanup; also spelled `deploy` (deploy:default).
 func (Deploy) Default(ctx context.Context) error { return run(ctx, "deploy:default") }
+
+// Migrations deploys with deploy:migrate after deploy:updated (deploy:migrations).
+func (Deploy) Migrations(ctx context.Context) error { return run(ctx, "deploy:migrations") }
 
 // Update builds the release, puts it on every host and switches current on all of them (deploy:update).
 func (Deploy) Update(ctx context.Context) error { return run(ctx, "deploy:update") }

@@ -4,7 +4,11 @@
 //	_ "github.com/murderfleet/murder/tasks/targets"
 //
 // and gets the original task names: `go tool mage murder:peer tag=Deploy1
-// destination_path=/srv/app`, also spelled murder:start_tracker etc.
+// destination_path=/srv/app`, also spelled murder:start_tracker, and the
+// deploy flow: `go tool mage deploy`. Every registered task, murder's and
+// the magefile's own (tasks.Register), runs by its Capistrano name through
+// the runner, with its hooks: `go tool mage app:restart`, or
+// `go tool mage invoke app:restart`.
 package targets
 
 import (
@@ -14,14 +18,21 @@ import (
 	"github.com/magefile/mage/mg"
 
 	"github.com/murderfleet/murder/tasks"
-	"github.com/murderfleet/murder/tasks/demo"
+	_ "github.com/murderfleet/murder/tasks/deploy" // registers deploy:*
+	"github.com/murderfleet/murder/tasks/murder"
 )
+
+func init() { tasks.RouteThrough("invoke") }
+
+// Invoke runs any registered task by its Capistrano name, with its hooks
+// (`go tool mage app:restart` comes here too).
+func Invoke(ctx context.Context, task string) error { return run(ctx, task) }
 
 // Murder is the original Murder task set.
 type Murder mg.Namespace
 
 func run(ctx context.Context, task string) error {
-	return tasks.Run(ctx, task, commandLine, tasks.Options{Stdout: os.Stdout})
+	return tasks.Run(ctx, task, tasks.CommandLine(), tasks.Options{Stdout: os.Stdout})
 }
 
 // DistributeFiles builds the agent for each host and uploads it (murder:distribute_files).
@@ -64,10 +75,5 @@ func (Murder) CleanTempFiles(ctx context.Context) error { return run(ctx, "murde
 
 // ImportCapfile writes murder.yaml from a Capistrano Capfile or deploy.rb; needs capfile= (murder:import_capfile).
 func (Murder) ImportCapfile(ctx context.Context) error {
-	return tasks.ImportCapfile(commandLine, tasks.Options{Stdout: os.Stdout, Stderr: os.Stderr})
-}
-
-// Demo runs the manual sequence on a throwaway fleet of 8 local hosts (no root, no sshd needed).
-func Demo(ctx context.Context) error {
-	return demo.Run(ctx, demo.Options{Stdout: os.Stdout, Keep: os.Getenv("keep") != ""})
+	return murder.ImportCapfile(tasks.CommandLine(), murder.ImportOptions{Stdout: os.Stdout, Stderr: os.Stderr})
 }

@@ -1,4 +1,8 @@
-package targets
+// Package devtargets holds the targets for working on murder itself:
+// Demo (the manual sequence on a throwaway local fleet) and Bench (the
+// fleet benchmark). A user's magefile imports tasks/targets only, so it
+// links neither the test fleets nor the plotting.
+package devtargets
 
 import (
 	"context"
@@ -8,7 +12,9 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/murderfleet/murder/tasks"
 	"github.com/murderfleet/murder/tasks/bench"
+	"github.com/murderfleet/murder/tasks/demo"
 )
 
 // Bench measures murder against parallel scp and an aria2c swarm on a fleet
@@ -16,7 +22,7 @@ import (
 // (needs root). Defaults: n=5,10,20 size=128MiB rate=100mbit reps=1
 // methods=murder,scp,aria2 scp_n=5 out=results (into results/<timestamp>).
 func Bench(ctx context.Context) error {
-	o, err := bench.ParseWords(commandLine)
+	o, err := bench.ParseWords(tasks.CommandLine())
 	if err != nil {
 		return err
 	}
@@ -37,4 +43,9 @@ func Bench(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// Demo runs the manual sequence on a throwaway fleet of 8 local hosts (no root, no sshd needed).
+func Demo(ctx context.Context) error {
+	return demo.Run(ctx, demo.Options{Stdout: os.Stdout, Keep: os.Getenv("keep") != ""})
 }

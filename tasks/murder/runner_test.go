@@ -1,4 +1,4 @@
-package tasks
+package murder
 
 import (
 	"context"
