@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/murderfleet/murder/tasks"
 	"github.com/murderfleet/murder/tasks/testfleet"
 )
 
@@ -38,7 +37,7 @@ func TestDeployInterrupted(t *testing.T) {
 		cancel()
 	}()
 	var out bytes.Buffer
-	err := tasks.Run(ctx, "deploy", nil, tasks.Options{Stdout: &out, Config: d.cfg, Agents: builder(t), LocalTemp: d.local, Getenv: func(string) string { return "" }})
+	err := d.runTask(ctx, &out, "deploy")
 	t.Logf("%s", out.String())
 	if err == nil {
 		t.Fatal("interrupted deploy returned no error")

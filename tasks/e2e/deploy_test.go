@@ -152,7 +152,14 @@ func TestDeployFailureLeavesCurrent(t *testing.T) {
 func (d *deployment) verifyRelease(name string) {
 	d.t.Helper()
 	for _, h := range d.peers() {
-		if err := treecmp.Equal(d.sample, h.Path("/tmp/app/releases/"+name), func(n string) bool { return n == ".git" }); err != nil {
+		dir := h.Path("/tmp/app/releases/" + name)
+		// REVISION is Capistrano's: the commit, or the archive's SHA-256
+		// for a plain directory.
+		rev, err := os.ReadFile(filepath.Join(dir, "REVISION"))
+		if err != nil || len(strings.TrimSpace(string(rev))) != 64 {
+			d.t.Errorf("host %s: release %s: REVISION %q, %v; want the archive's SHA-256", h.Name, name, rev, err)
+		}
+		if err := treecmp.EqualPlus(d.sample, dir, func(n string) bool { return n == ".git" }, "REVISION"); err != nil {
 			d.t.Errorf("host %s: release %s differs from the repository:\n%v", h.Name, name, err)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/murderfleet/murder/tasks"
 	"github.com/murderfleet/murder/tasks/testfleet"
 )
 
@@ -102,10 +101,7 @@ func (d *deployment) start(ctx context.Context, task string, words ...string) *b
 		ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 		defer cancel()
 		var out bytes.Buffer
-		b.err = tasks.Run(ctx, task, words, tasks.Options{
-			Stdout: &out, Config: d.cfg, Agents: builder(d.t), LocalTemp: d.local,
-			Getenv: func(string) string { return "" },
-		})
+		b.err = d.runTask(ctx, &out, task, words...)
 		b.out, b.end = out.String(), time.Now()
 	}()
 	return b

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/tasks"
+	_ "github.com/murderfleet/murder/tasks/deploy" // registers deploy:*
+	"github.com/murderfleet/murder/tasks/murder"
 	"github.com/murderfleet/murder/tasks/testfleet"
 	"github.com/murderfleet/murder/tasks/treecmp"
 )
@@ -22,16 +26,16 @@ import (
 // agents is built once for all tests of the package.
 var (
 	agentsOnce sync.Once
-	agents     *tasks.GoBuilder
+	agents     *murder.GoBuilder
 )
 
-func builder(t *testing.T) *tasks.GoBuilder {
+func builder(t *testing.T) *murder.GoBuilder {
 	agentsOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "murder-e2e-bin-")
 		if err != nil {
 			t.Fatal(err)
 		}
-		agents = &tasks.GoBuilder{Dir: dir}
+		agents = &murder.GoBuilder{Dir: dir}
 	})
 	return agents
 }
@@ -144,16 +148,22 @@ func (d *deployment) writeConfigWith(extra string, spec func(h *testfleet.Host) 
 	d.cfg = cfg
 }
 
+// runTask runs one task on the fleet, as `go tool mage` would, with the
+// agent built once for the whole suite and the local .torrent in d.local.
+func (d *deployment) runTask(ctx context.Context, out io.Writer, task string, words ...string) error {
+	words = append(slices.Clone(words), "local_temp_path="+d.local)
+	return tasks.Run(murder.WithAgents(ctx, builder(d.t)), task, words, tasks.Options{
+		Stdout: out, Config: d.cfg, Getenv: func(string) string { return "" },
+	})
+}
+
 // run runs one task and returns its output and error.
 func (d *deployment) run(task string, words ...string) (string, error) {
 	d.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	err := tasks.Run(ctx, task, words, tasks.Options{
-		Stdout: &out, Config: d.cfg, Agents: builder(d.t), LocalTemp: d.local,
-		Getenv: func(string) string { return "" },
-	})
+	err := d.runTask(ctx, &out, task, words...)
 	d.t.Logf("$ mage %s %s\n%s", task, strings.Join(words, " "), out.String())
 	return out.String(), err
 }

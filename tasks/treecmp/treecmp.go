@@ -16,8 +16,17 @@ import (
 // listing every difference. Names in skip (base names, e.g. ".git") are
 // left out of want, as the packer leaves them out.
 func Equal(want, got string, skip func(name string) bool) error {
+	return EqualPlus(want, got, skip)
+}
+
+// EqualPlus is Equal where got may also hold the entries added (paths
+// relative to got, such as a release's REVISION).
+func EqualPlus(want, got string, skip func(name string) bool, added ...string) error {
 	var errs []error
 	seen := map[string]bool{}
+	for _, a := range added {
+		seen[filepath.Clean(a)] = true
+	}
 	err := filepath.WalkDir(want, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
