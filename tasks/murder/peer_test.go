@@ -151,6 +151,35 @@ func TestPeerFailures(t *testing.T) {
 	}
 }
 
+// TestPeerNoHostLeft: when every peer fails a step, the next steps run
+// nowhere: not on every host of murder.yaml.
+func TestPeerNoHostLeft(t *testing.T) {
+	t.Skip("BUG: tasks/selection.go:36 Just() with no hosts leaves Selection.just nil, and Hosts (selection.go:91) then selects every server of murder.yaml: when every peer fails check destination (or start peer), tasks/murder/peer.go:49 starts a peer, and follow (peer.go:142) polls and extracts, on every host, db1 (no_release) and the failed peers included")
+	for _, step := range []string{" prepare ", " peer --no-wait "} {
+		t.Run(strings.TrimSpace(step), func(t *testing.T) {
+			f, words, _ := peerRun(t)
+			f.Script("", step, taskstest.Reply{Stderr: "murder-agent: refused\n", Code: 1})
+			_, err := run(t, f, fleetYAML, "murder:peer", words...)
+			if err == nil {
+				t.Error("Run = nil, want every peer's failure")
+			}
+			if got := f.Ops("db1"); len(got) != 0 {
+				t.Errorf("db1 (no_release) ran %q", got)
+			}
+			for _, later := range []string{" status ", " extract "} {
+				if got := f.HostsRunning(later); len(got) != 0 {
+					t.Errorf("%s ran on %q after every peer failed", later, got)
+				}
+			}
+			if step == " prepare " {
+				if got := f.HostsRunning(" peer --no-wait "); len(got) != 0 {
+					t.Errorf("peers started on %q after every destination check failed", got)
+				}
+			}
+		})
+	}
+}
+
 func TestPeerWithoutLocalTorrent(t *testing.T) {
 	f := newFleet(t)
 	_, err := run(t, f, fleetYAML, "murder:peer", "tag=Deploy1", "destination_path=/srv/app", "temp_path="+t.TempDir())
