@@ -80,6 +80,10 @@ func (b *fakeBuilder) Build(ctx context.Context, goos, goarch string) (string, s
 	if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		return "", "", err
 	}
+	// The upload keeps this mode: 0755 whatever the umask.
+	if err := os.Chmod(p, 0o755); err != nil {
+		return "", "", err
+	}
 	if !slices.Contains(b.built, goos+"/"+goarch) {
 		b.built = append(b.built, goos+"/"+goarch)
 	}
@@ -149,7 +153,11 @@ func writeTorrent(t *testing.T, dir, tag string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The upload keeps this mode: 0644 whatever the umask.
 	if err := os.WriteFile(src+".torrent", b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(src+".torrent", 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return int64(len(data))
