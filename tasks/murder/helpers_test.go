@@ -51,14 +51,14 @@ const statusCmd = "murder-agent status "
 // command with one progress line, then "done".
 func newFleet(t *testing.T) *taskstest.Fleet {
 	f := taskstest.New(t)
-	status(f, "", "progress have=512 total=1024", "done")
+	scriptStatus(f, "", "progress have=512 total=1024", "done")
 	return f
 }
 
-// status scripts what the peer's `status` command prints on host ("": on
+// scriptStatus scripts what the peer's `status` command prints on host ("": on
 // every host), call by call; the last line repeats. A later script wins
 // over an earlier one, so give the "" script before the per-host ones.
-func status(f *taskstest.Fleet, host string, lines ...string) {
+func scriptStatus(f *taskstest.Fleet, host string, lines ...string) {
 	replies := make([]taskstest.Reply, len(lines))
 	for i, l := range lines {
 		replies[i] = taskstest.Reply{Stdout: l + "\n"}

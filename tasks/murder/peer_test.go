@@ -77,7 +77,7 @@ func TestPeerFailures(t *testing.T) {
 		{
 			name: "stalled swarm",
 			setup: func(f *taskstest.Fleet) {
-				status(f, "w02", "progress have=100 total=60000", "error: swarm stalled: no progress for 5m0s")
+				scriptStatus(f, "w02", "progress have=100 total=60000", "error: swarm stalled: no progress for 5m0s")
 			},
 			step: "peer", message: "swarm stalled: no progress for 5m0s",
 		},
@@ -229,8 +229,8 @@ roles:
 ssh: { user: deploy, max_hosts: 1, timeout: 5ms }
 `
 	f, words, _ := peerRun(t)
-	status(f, "w01", "done")
-	status(f, "w02", "progress have=1 total=60000", "progress have=2 total=60000", "progress have=3 total=60000", "done")
+	scriptStatus(f, "w01", "done")
+	scriptStatus(f, "w02", "progress have=1 total=60000", "progress have=2 total=60000", "progress have=3 total=60000", "done")
 	f.Respond = func(host, cmd string) (taskstest.Reply, bool) {
 		if host == "w01" && strings.Contains(cmd, " extract ") {
 			time.Sleep(200 * time.Millisecond) // a large archive: the only slot is held
@@ -267,8 +267,8 @@ func TestPeerOneSwarm(t *testing.T) {
 	}
 	f, words, _ := peerRun(t)
 	// Peers need a few polls each, finishing at different times.
-	status(f, "", "progress have=0 total=60000", "progress have=30000 total=60000", "done")
-	status(f, "w007", "progress have=0 total=60000", "progress have=1 total=60000", "progress have=2 total=60000", "done")
+	scriptStatus(f, "", "progress have=0 total=60000", "progress have=30000 total=60000", "done")
+	scriptStatus(f, "w007", "progress have=0 total=60000", "progress have=1 total=60000", "progress have=2 total=60000", "done")
 	out, err := run(t, f, yaml.String(), "murder:peer", words...)
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out)
@@ -305,7 +305,7 @@ func TestPeerOneSwarm(t *testing.T) {
 // removes their partial downloads.
 func TestPeerInterrupted(t *testing.T) {
 	f, words, tmp := peerRun(t)
-	status(f, "", "progress have=1 total=60000") // never done
+	scriptStatus(f, "", "progress have=1 total=60000") // never done
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f.Respond = func(host, cmd string) (taskstest.Reply, bool) {
