@@ -32,7 +32,7 @@ end
 	}
 	out := filepath.Join(dir, "murder.yaml")
 	var stdout, stderr bytes.Buffer
-	opts := Options{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	opts := ImportOptions{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
 	if err := ImportCapfile([]string{"capfile=" + capfile, "output=" + out}, opts); err != nil {
 		t.Fatalf("import: %v\n%s", err, stderr.String())
 	}

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/murderfleet/murder/roles"
+	"github.com/murderfleet/murder/tasks"
 	"github.com/murderfleet/murder/tasks/remote"
+	"github.com/murderfleet/murder/tasks/taskstest"
 )
 
 // deadDialer's connections belong to a host that stopped answering: the
@@ -34,16 +36,14 @@ func (deadConn) Close() error                                         { return n
 // TestLostConnectionIsNamed: a host whose connection was lost fails with
 // words that say so, not a bare "EOF"; the other hosts carry on.
 func TestLostConnectionIsNamed(t *testing.T) {
-	args, err := ParseArgs(nil, env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := &syncBuffer{}
-	r := &Runner{Config: parseYAML(t, fleetYAML), Args: args, Dialer: deadDialer{dead: "w03"}, Out: out}
-	err = r.RunTask(context.Background(), "murder:stop_all_peering")
+	out := &taskstest.Buffer{}
+	err := tasks.Run(context.Background(), "murder:stop_all_peering", nil, tasks.Options{
+		Stdout: out, Getenv: env(nil), Dialer: deadDialer{dead: "w03"},
+		Config: taskstest.Config(t, fleetYAML, tasks.DeclaredVars()),
+	})
 	want := "host w03: stop all peering: connection lost (the host stopped answering): new session: EOF"
 	if err == nil || err.Error() != want {
-		t.Errorf("RunTask = %v, want only %q", err, want)
+		t.Errorf("Run = %v, want only %q", err, want)
 	}
 	if !strings.Contains(out.String(), "1 of 4 host(s) FAILED") {
 		t.Errorf("summary:\n%s", out)

@@ -10,8 +10,9 @@ import (
 	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
 
-	"github.com/murderfleet/murder/roles"
+	"github.com/murderfleet/murder/tasks"
 	"github.com/murderfleet/murder/tasks/remote"
+	"github.com/murderfleet/murder/tasks/taskstest"
 )
 
 // TestBadInputRunsNothing: murder:peer with a bad argument, from the
@@ -63,16 +64,17 @@ func TestBadInputRunsNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeFleet(t)
-			out := &syncBuffer{}
-			err := Run(context.Background(), "murder:peer", words(tt.words, tt.env), Options{
-				Stdout: out, Getenv: env(tt.env), Dialer: f, Config: parseYAML(t, fleetYAML), Agents: &GoBuilder{Dir: t.TempDir()},
+			f := newFleet(t)
+			out := &taskstest.Buffer{}
+			ctx := WithAgents(context.Background(), &GoBuilder{Dir: t.TempDir()})
+			err := tasks.Run(ctx, "murder:peer", words(tt.words, tt.env), tasks.Options{
+				Stdout: out, Getenv: env(tt.env), Dialer: f, Config: taskstest.Config(t, fleetYAML, tasks.DeclaredVars()),
 			})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Run = %v, want an error mentioning %q\n%s", err, tt.want, out)
 			}
-			if n := f.totalDials(); n != 0 || len(f.ops("")) != 0 {
-				t.Errorf("dialed %d times and ran %q before refusing", n, f.ops(""))
+			if n := f.Dials(); n != 0 || len(f.Ops("")) != 0 {
+				t.Errorf("dialed %d times and ran %q before refusing", n, f.Ops(""))
 			}
 		})
 	}
@@ -85,11 +87,11 @@ func TestBadInputRunsNothing(t *testing.T) {
 func TestOddPathsAreQuoted(t *testing.T) {
 	for _, dest := range []string{"/srv/my app", `/srv/it's "quoted"`, "/srv/$(reboot);`id`", "/srv/déploiement ☃"} {
 		t.Run(dest, func(t *testing.T) {
-			r, f, out, _ := peerRun(t, fleetYAML, "destination_path="+dest, "no_tag_directory=1", "unsafe_please_delete=1", "stall_timeout=90s")
-			if err := r.RunTask(context.Background(), "murder:peer"); err != nil {
-				t.Fatalf("RunTask: %v\n%s", err, out)
+			f, words, _ := peerRun(t, "destination_path="+dest, "no_tag_directory=1", "unsafe_please_delete=1", "stall_timeout=90s")
+			if out, err := run(t, f, fleetYAML, "murder:peer", words...); err != nil {
+				t.Fatalf("Run: %v\n%s", err, out)
 			}
-			for _, op := range f.ops("w02") {
+			for _, op := range f.Ops("w02") {
 				if strings.Contains(op, " extract ") && !strings.HasSuffix(op, " "+remote.Command(dest)) {
 					t.Errorf("extract does not end with the quoted destination %s: %s", remote.Command(dest), op)
 				}
@@ -99,15 +101,6 @@ func TestOddPathsAreQuoted(t *testing.T) {
 			}
 		})
 	}
-}
-
-func parseYAML(t *testing.T, yaml string) *roles.Config {
-	t.Helper()
-	cfg, err := roles.Parse(strings.NewReader(yaml), "murder.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
 }
 
 // foreignTorrent writes dir/TAG.tgz.torrent as another tool would make it:
