@@ -100,6 +100,9 @@ func (a *Args) Get(name string) string {
 	return registry.args[name].def
 }
 
+// Bool is a flag argument: set and not "0", "false", "no" or "off".
+func (a *Args) Bool(name string) bool { return truthy(a.Get(name)) }
+
 // Given lists the names given on the command line, sorted.
 func (a *Args) Given() []string { return slices.Sorted(mapKeys(a.given)) }
 

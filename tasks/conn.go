@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/tasks/remote"
@@ -42,19 +43,27 @@ func (r *run) conn(ctx context.Context, h *roles.Host) (remote.Conn, error) {
 
 // remote runs op on h's connection holding one of ssh.max_hosts slots:
 // max_hosts bounds the remote operations in flight across the run, never
-// how many hosts a task follows.
-func (r *run) remote(ctx context.Context, h *roles.Host, op func(remote.Conn) error) error {
+// how many hosts a task follows. A timeout starts once the slot is held:
+// waiting for one is not the host's fault.
+func (r *run) remote(ctx context.Context, h *roles.Host, timeout time.Duration, op func(context.Context, remote.Conn) error) error {
 	select {
 	case r.slots <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	defer func() { <-r.slots }()
-	c, err := r.conn(ctx, h)
-	if err != nil {
-		return err
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, fmt.Errorf("%w: no answer within %v", ErrTimeout, timeout))
+		defer cancel()
 	}
-	err = op(c)
+	c, err := r.conn(ctx, h)
+	if err == nil {
+		err = op(ctx, c)
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, ErrTimeout) {
+		return cause
+	}
 	if errors.Is(err, io.EOF) {
 		// The keepalive closed a connection the host stopped answering:
 		// "new session: EOF" alone does not say so.
@@ -62,6 +71,9 @@ func (r *run) remote(ctx context.Context, h *roles.Host, op func(remote.Conn) er
 	}
 	return err
 }
+
+// ErrTimeout is the error of a command that ran past Host.Timeout.
+var ErrTimeout = errors.New("timed out")
 
 // close closes every connection.
 func (r *run) close() error {

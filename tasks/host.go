@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/tasks/remote"
@@ -19,12 +20,13 @@ import (
 // Put, Download) and reads the host's variables (Fetch). Within, With and
 // As return a changed copy; the host they were called on is unchanged.
 type Host struct {
-	server *roles.Host
-	sc     *scope
-	dir    string
-	env    []string // NAME=value, in order
-	user   string
-	err    error // a bad Within, With or As, reported by the next command
+	server  *roles.Host
+	sc      *scope
+	dir     string
+	env     []string // NAME=value, in order
+	user    string
+	timeout time.Duration
+	err     error // a bad Within, With or As, reported by the next command
 }
 
 // String is the host's display name, as in ` ** [out :: w03]`.
@@ -115,6 +117,15 @@ func (h *Host) As(user string) *Host {
 	return &c
 }
 
+// Timeout returns the host with each command bounded to d once it runs
+// (waiting for a max_hosts slot does not count): a host that hangs fails
+// with ErrTimeout instead of holding the task.
+func (h *Host) Timeout(d time.Duration) *Host {
+	c := *h
+	c.timeout = d
+	return &c
+}
+
 // Execute runs argv on the host, each word quoted: nothing in it reaches
 // the shell unquoted. Output streams live as ` ** [out :: host]` lines.
 func (h *Host) Execute(ctx context.Context, argv ...string) error {
@@ -157,7 +168,7 @@ func (h *Host) Upload(ctx context.Context, local, remotePath string) error {
 		h.sc.run.printf("  * [dry-run :: %s] upload local %s to %s\n", h, local, remotePath)
 		return nil
 	}
-	err = h.sc.run.remote(ctx, h.server, func(c remote.Conn) error {
+	err = h.sc.run.remote(ctx, h.server, h.timeout, func(ctx context.Context, c remote.Conn) error {
 		return c.Upload(ctx, local, remotePath, uint32(fi.Mode().Perm()))
 	})
 	if err != nil {
@@ -190,7 +201,9 @@ func (h *Host) Download(ctx context.Context, remotePath, local string) error {
 		h.sc.run.printf("  * [dry-run :: %s] download %s to local %s\n", h, remotePath, local)
 		return nil
 	}
-	return h.sc.run.remote(ctx, h.server, func(c remote.Conn) error { return c.Download(ctx, remotePath, local) })
+	return h.sc.run.remote(ctx, h.server, h.timeout, func(ctx context.Context, c remote.Conn) error {
+		return c.Download(ctx, remotePath, local)
+	})
 }
 
 // Info prints a line about the host: ` ** [info :: host] msg`.
@@ -215,7 +228,9 @@ func (h *Host) exec(ctx context.Context, line string, capture io.Writer) error {
 		stdout = outw
 	}
 	errw := r.prefixed("err", h.String())
-	err := r.remote(ctx, h.server, func(c remote.Conn) error { return c.Run(ctx, line, stdout, errw) })
+	err := r.remote(ctx, h.server, h.timeout, func(ctx context.Context, c remote.Conn) error {
+		return c.Run(ctx, line, stdout, errw)
+	})
 	outw.flush()
 	errw.flush()
 	if err != nil && remote.IsExit(err) {

@@ -13,8 +13,9 @@ import (
 // each method returns a changed copy.
 type Selection struct {
 	roles   []string
-	all     bool    // every server of murder.yaml
-	just    []*Host // explicit hosts (Just): no hosts=/roles= narrowing
+	all     bool          // every server of murder.yaml
+	just    []*roles.Host // explicit hosts (Just, Servers): no hosts=/roles= narrowing
+	exact   bool          // just is the whole selection, even empty
 	primary bool
 	once    bool
 	filters []func(*Host) bool
@@ -33,7 +34,20 @@ func Roles(names ...string) Selection {
 
 // Just selects the given hosts, as they are: for a step that follows up
 // on the hosts an earlier step succeeded on (Results.OK).
-func Just(hosts ...*Host) Selection { return Selection{just: slices.Clone(hosts)} }
+func Just(hosts ...*Host) Selection {
+	s := Selection{exact: true}
+	for _, h := range hosts {
+		s.just = append(s.just, h.server)
+	}
+	return s
+}
+
+// Servers selects servers of murder.yaml as they are, without hosts= and
+// roles= narrowing: for a host a task needs whatever the operator
+// narrowed, such as the tracker a torrent must be registered at.
+func Servers(servers ...*roles.Host) Selection {
+	return Selection{just: slices.Clone(servers), exact: true}
+}
 
 // Primary keeps each role's primary server: the first one murder.yaml
 // marks primary: true in that role, else the role's first server
@@ -87,12 +101,8 @@ func (s Selection) Hosts(ctx context.Context) ([]*Host, error) {
 	if sc == nil {
 		return nil, errOutside("Selection.Hosts")
 	}
-	var servers []*roles.Host
-	if s.just != nil {
-		for _, h := range s.just {
-			servers = append(servers, h.server)
-		}
-	} else {
+	servers := s.just
+	if !s.exact {
 		servers = sc.servers(s)
 	}
 	var out []*Host

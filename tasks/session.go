@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -136,10 +137,10 @@ func plan(ctx context.Context, name string) (string, error) {
 	var visit func(t Task, path []string) error
 	visit = func(t Task, path []string) error {
 		c := canonical(t.Name)
-		if slices.Contains(path, c) {
-			return fmt.Errorf("hooks loop: %v -> %s", path, t.Name)
+		if slices.ContainsFunc(path, func(n string) bool { return canonical(n) == c }) {
+			return fmt.Errorf("hooks loop: %s -> %s", strings.Join(path, " -> "), t.Name)
 		}
-		path = append(path, c)
+		path = append(path, t.Name)
 		hooked := append(hooksOf(registry.before, r.cfg.Hooks.Before, lookupPtr(t.Name)), hooksOf(registry.after, r.cfg.Hooks.After, lookupPtr(t.Name))...)
 		for _, h := range hooked {
 			ht, ok := Lookup(h)

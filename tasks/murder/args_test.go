@@ -6,17 +6,12 @@ import (
 	"testing"
 
 	"github.com/murderfleet/murder/roles"
+	"github.com/murderfleet/murder/tasks"
 )
 
-// env returns a getenv over a fixed map, so tests never see the real
-// environment (a developer's HOSTS= would change what runs).
-func env(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
-}
-
-func mustArgs(t *testing.T, words []string, e map[string]string) *Args {
+func mustArgs(t *testing.T, words []string, e map[string]string) *tasks.Args {
 	t.Helper()
-	a, err := ParseArgs(words, env(e))
+	a, err := tasks.ParseArgs(words, env(e))
 	if err != nil {
 		t.Fatalf("ParseArgs(%q): %v", words, err)
 	}
@@ -70,7 +65,7 @@ func TestResolvePrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := resolve(mustArgs(t, tt.words, tt.env), vars)
+			got := resolve(mustArgs(t, tt.words, tt.env).Get, vars)
 			tt.want.MurderPath, tt.want.TrackerPort = vars.RemoteMurderPath, vars.TrackerPort
 			if got != tt.want {
 				t.Errorf("resolve =\n %+v, want\n %+v", got, tt.want)
@@ -106,7 +101,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{[]string{"destinaton_path=/srv/app"}, []string{`"destinaton_path"`, "did you mean destination_path?"}},
 		{[]string{"tga=Deploy1"}, []string{"did you mean tag?"}},
 		{[]string{"dryrun=1"}, []string{"did you mean dry_run?"}},
-		{[]string{"completely_unrelated=1"}, []string{"unknown argument", "known: tag, files_path"}},
+		{[]string{"completely_unrelated=1"}, []string{"unknown argument", "known: capfile, config, destination_path"}},
 		{[]string{"Deploy1"}, []string{`"Deploy1" is not name=value`}},
 		{[]string{"tag=a\nb"}, []string{"argument tag", "line break"}},
 		{[]string{"destination_path=/srv/a\rb"}, []string{"argument destination_path", "line break"}},
@@ -114,7 +109,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{[]string{"tag=ok", "TAG=upper"}, []string{`unknown argument "TAG"`}},
 	}
 	for _, tt := range tests {
-		_, err := ParseArgs(tt.words, env(nil))
+		_, err := tasks.ParseArgs(tt.words, env(nil))
 		if err == nil {
 			t.Errorf("ParseArgs(%q) = nil error", tt.words)
 			continue
@@ -125,7 +120,7 @@ func TestParseArgsErrors(t *testing.T) {
 			}
 		}
 	}
-	if _, err := ParseArgs([]string{"completely_unrelated=1"}, env(nil)); strings.Contains(err.Error(), "did you mean") {
+	if _, err := tasks.ParseArgs([]string{"completely_unrelated=1"}, env(nil)); strings.Contains(err.Error(), "did you mean") {
 		t.Errorf("far-off name got a suggestion: %v", err)
 	}
 }

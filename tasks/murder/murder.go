@@ -153,7 +153,7 @@ func registerAtTracker(ctx context.Context) error {
 		return nil // nothing local to send; start_seeding registers on its own host only
 	}
 	local := localTorrent(ctx)
-	return tasks.On(ctx, tasks.Roles(roleTracker).Step("register torrent"), func(ctx context.Context, h *tasks.Host) error {
+	return tasks.On(ctx, tasks.Servers(cfg.Tracker()).Step("register torrent"), func(ctx context.Context, h *tasks.Host) error {
 		s := settingsOf(ctx, h)
 		if err := h.Upload(ctx, local, s.torrent()); err != nil {
 			return err

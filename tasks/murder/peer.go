@@ -299,11 +299,9 @@ func pollGap(size int64, prev, cur pollMark) time.Duration {
 // must not hold up the polling of the whole fleet until keepalives give up.
 func pollPeer(ctx context.Context, h *tasks.Host, wait time.Duration) (int64, bool, error) {
 	limit := 3*tasks.Config(ctx).SSH.Timeout + wait
-	pctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	line, err := h.Capture(pctx, settingsOf(ctx, h).peerStatusCmd(wait)...)
+	line, err := h.Timeout(limit).Capture(ctx, settingsOf(ctx, h).peerStatusCmd(wait)...)
 	if err != nil {
-		if pctx.Err() != nil && ctx.Err() == nil {
+		if errors.Is(err, tasks.ErrTimeout) {
 			return 0, false, fmt.Errorf("status: no answer within %v (host hung or cut off)", limit)
 		}
 		return 0, false, err

@@ -49,7 +49,7 @@ func TestPeer(t *testing.T) {
 	if got := f.Ops("db1"); len(got) != 0 {
 		t.Errorf("db1 (no_release) ran %q", got)
 	}
-	for _, w := range []string{"peers done 4/4", " ** murder:peer ok on 4 host(s)", " ** slowest hosts: "} {
+	for _, w := range []string{"peers done 4/4", " ** murder:peer ok on 4 host(s)"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
@@ -154,7 +154,6 @@ func TestPeerFailures(t *testing.T) {
 // TestPeerNoHostLeft: when every peer fails a step, the next steps run
 // nowhere: not on every host of murder.yaml.
 func TestPeerNoHostLeft(t *testing.T) {
-	t.Skip("BUG: tasks/selection.go:36 Just() with no hosts leaves Selection.just nil, and Hosts (selection.go:91) then selects every server of murder.yaml: when every peer fails check destination (or start peer), tasks/murder/peer.go:49 starts a peer, and follow (peer.go:142) polls and extracts, on every host, db1 (no_release) and the failed peers included")
 	for _, step := range []string{" prepare ", " peer --no-wait "} {
 		t.Run(strings.TrimSpace(step), func(t *testing.T) {
 			f, words, _ := peerRun(t)
@@ -221,7 +220,6 @@ func TestPeerHungHost(t *testing.T) {
 // than max_hosts whose slots are held by long extractions must not fail
 // its healthy peers as hung.
 func TestPeerPollWaitsForASlot(t *testing.T) {
-	t.Skip("BUG: tasks/murder/peer.go:302 pollPeer's timeout (3*ssh.timeout+wait) also covers waiting for a max_hosts slot (tasks/conn.go:48, Host.Capture), where the old follower took the slot before starting it: with more peers than max_hosts, extractions holding every slot longer than that fail the waiting peers with \"status: no answer within ... (host hung or cut off)\"")
 	const yaml = `
 set: { remote_murder_path: /opt/murder }
 roles:

@@ -267,7 +267,6 @@ hooks:
 // order, as before the move (murder.yaml's names, not a Go slice of
 // canonical ones).
 func TestHookLoopMessage(t *testing.T) {
-	t.Skip(`BUG: tasks/session.go:140 (plan) prints the loop's path as a Go slice of canonical names: "hooks loop: [murder:starttracker murder:stoptracker] -> murder:start_tracker" instead of "hooks loop: murder:start_tracker -> murder:stop_tracker -> murder:start_tracker"`)
 	f := newFleet(t)
 	_, err := run(t, f, fleetYAML+`
 hooks:

@@ -103,7 +103,9 @@ func (c *Client) Upload(ctx context.Context, local, remotePath string, mode uint
 	return nil
 }
 
-// Download copies remotePath to a temporary file beside local, then renames.
+// Download copies remotePath to a temporary file beside local, then
+// renames. The copy is owner-only: what murder downloads (a .torrent
+// with its transfer's token) is nobody else's to read.
 func (c *Client) Download(ctx context.Context, remotePath, local string) error {
 	ftp, err := c.sftp(ctx)
 	if err != nil {
@@ -124,7 +126,7 @@ func (c *Client) Download(ctx context.Context, remotePath, local string) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(dst.Name(), 0o644)
+		err = os.Chmod(dst.Name(), 0o600)
 	}
 	if err == nil {
 		err = os.Rename(dst.Name(), local)
