@@ -206,7 +206,7 @@ func PackFile(ctx context.Context, dst, src string) error {
 	return nil
 }
 
-func packFile(ctx context.Context, dst, src string) (err error) {
+func packFile(ctx context.Context, dst, src string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -222,31 +222,8 @@ func packFile(ctx context.Context, dst, src string) (err error) {
 	if dfi, err := os.Stat(dst); err == nil && os.SameFile(fi, dfi) {
 		return nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
-	if err != nil {
+	return writeAtomic(ctx, dst, fi.Mode().Perm(), fi.ModTime(), func(w io.Writer) error {
+		_, err := CopyTo(ctx, w, in)
 		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	buf := make([]byte, copyBufSize)
-	if _, err := io.CopyBuffer(onlyWriter{tmp}, ctxio.Reader(ctx, in), buf); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chtimes(tmp.Name(), time.Time{}, fi.ModTime()); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	})
 }
