@@ -38,9 +38,22 @@ func newSealFixture(t *testing.T) *sealFixture {
 	if err := os.WriteFile(f.idFile, []byte(id+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	mustRun(t, 30*time.Second, "pack", "--recipient", rcpt, f.src, f.tgz)
-	mustRun(t, 30*time.Second, "make-torrent", "--run-dir", filepath.Join(dir, "run"), f.tgz, "127.0.0.1:8998", f.torrent)
+	out := mustRun(t, 30*time.Second, "pack", "--recipient", rcpt, f.src, f.tgz).stdout
+	size := unpackedSize(t, out)
+	mustRun(t, 30*time.Second, "make-torrent", "--run-dir", filepath.Join(dir, "run"), "--unpacked-size", size, f.tgz, "127.0.0.1:8998", f.torrent)
 	return f
+}
+
+// unpackedSize returns N from pack's "unpacked-size N" line.
+func unpackedSize(t *testing.T, packOut string) string {
+	t.Helper()
+	for _, l := range strings.Split(packOut, "\n") {
+		if n, ok := strings.CutPrefix(l, "unpacked-size "); ok {
+			return n
+		}
+	}
+	t.Fatalf("pack printed no unpacked-size line:\n%s", packOut)
+	return ""
 }
 
 // runStdin runs the agent with stdin as its standard input.

@@ -43,7 +43,12 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 		}
 	}
 	if *isFile {
-		return packFileTo(ctx, dst, src, *recipient)
+		size, err := packFileTo(ctx, dst, src, *recipient)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "copied %s to %s\nunpacked-size %d\n", src, dst, size)
+		return nil
 	}
 	if len(exclude) == 0 {
 		exclude = stringList{".git*"}
@@ -55,12 +60,13 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("files_path %s is not a directory (use path_is_file for a single file)", src)
 	}
+	var size int64
 	err = archive.WriteFile(ctx, dst, archivePerm, func(w io.Writer) error {
 		sw, finish, err := sealWriter(w, *recipient)
 		if err != nil {
 			return err
 		}
-		if err := archive.Pack(ctx, sw, src, exclude); err != nil {
+		if size, err = archive.PackSize(ctx, sw, src, exclude); err != nil {
 			return err
 		}
 		return finish()
@@ -68,7 +74,9 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "packed %s into %s\n", src, dst)
+	// The second line is for make-torrent --unpacked-size, which cannot
+	// read an encrypted archive.
+	fmt.Fprintf(env.stdout, "packed %s into %s\nunpacked-size %d\n", src, dst, size)
 	return nil
 }
 
@@ -127,7 +135,8 @@ func extractTree(ctx context.Context, src, dest, identity string, want archiveSu
 		if err != nil {
 			return err
 		}
-		return archive.Extract(ctx, pr, d, archive.Options{Merge: merge, Verify: verify})
+		return archive.Extract(ctx, pr, d, archive.Options{Merge: merge, Verify: verify,
+			LimitBytes: want.unpacked >= 0, MaxBytes: want.unpacked})
 	}
 	if mode.replace {
 		err = replaceDir(ctx, func(d string) error { return extract(d, false) }, dest)

@@ -37,33 +37,35 @@ func sealWriter(w io.Writer, recipient string) (out io.Writer, finish func() err
 }
 
 // packFileTo writes the single file src to dst (pack --file), encrypted to
-// recipient if one is given, owner-only.
-func packFileTo(ctx context.Context, dst, src, recipient string) error {
+// recipient if one is given, owner-only, and returns its size.
+func packFileTo(ctx context.Context, dst, src, recipient string) (int64, error) {
 	in, err := os.Open(src)
 	if err != nil {
-		return fmt.Errorf("files_path: %w", err)
+		return 0, fmt.Errorf("files_path: %w", err)
 	}
 	defer in.Close()
 	fi, err := in.Stat()
 	if err != nil {
-		return fmt.Errorf("files_path: %w", err)
+		return 0, fmt.Errorf("files_path: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("files_path %s is not a regular file", src)
+		return 0, fmt.Errorf("files_path %s is not a regular file", src)
 	}
 	if dfi, err := os.Stat(dst); err == nil && os.SameFile(fi, dfi) {
-		return fmt.Errorf("pack --file: %s and %s are the same file", src, dst)
+		return 0, fmt.Errorf("pack --file: %s and %s are the same file", src, dst)
 	}
-	return archive.WriteFile(ctx, dst, archivePerm, func(w io.Writer) error {
+	var n int64
+	err = archive.WriteFile(ctx, dst, archivePerm, func(w io.Writer) error {
 		sw, finish, err := sealWriter(w, recipient)
 		if err != nil {
 			return err
 		}
-		if _, err := archive.CopyTo(ctx, sw, in); err != nil {
+		if n, err = archive.CopyTo(ctx, sw, in); err != nil {
 			return fmt.Errorf("reading %s: %w", src, err)
 		}
 		return finish()
 	})
+	return n, err
 }
 
 // openPayload returns what the extraction reads from r, ARCHIVE's bytes:

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"archive/tar"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/klauspost/pgzip"
 	"github.com/murderfleet/murder/internal/ctxio"
 )
 
@@ -81,4 +83,33 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // when ctx is done.
 func CopyTo(ctx context.Context, w io.Writer, r io.Reader) (int64, error) {
 	return io.CopyBuffer(onlyWriter{w}, ctxio.Reader(ctx, r), make([]byte, copyBufSize))
+}
+
+// UnpackedSize reads the gzip-compressed tarball r to its end and returns
+// the total size of its regular files, what Extract would write and what
+// Options.MaxBytes bounds. It fails on anything that is not a tgz.
+func UnpackedSize(r io.Reader) (int64, error) {
+	zr, err := pgzip.NewReader(r)
+	if err != nil {
+		return 0, fmt.Errorf("archive: not a gzip stream: %w", err)
+	}
+	defer zr.Close()
+	tr := tar.NewReader(zr)
+	var n int64
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, fmt.Errorf("archive: reading tar: %w", err)
+		}
+		if hdr.Typeflag == tar.TypeReg {
+			n += hdr.Size
+		}
+	}
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		return 0, fmt.Errorf("archive: reading gzip trailer: %w", err)
+	}
+	return n, nil
 }
