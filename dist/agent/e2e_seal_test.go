@@ -171,3 +171,30 @@ func TestSealedSingleFile(t *testing.T) {
 		t.Errorf("%s4 exists after a refused extract", dest)
 	}
 }
+
+// TestSealedSwarm: the whole path of an encrypted deploy. The seeder
+// seeds ciphertext, a peer downloads and verifies it (owner-only) and
+// extracts it with the identity from stdin, checked against the torrent.
+func TestSealedSwarm(t *testing.T) {
+	s := newSwarm(t, 1<<20)
+	tree := filepath.Dir(s.data)
+	id, rcpt, err := seal.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.data = filepath.Join(s.dir, "T.tgz")
+	size := unpackedSize(t, mustRun(t, 30*time.Second, "pack", "--recipient", rcpt, tree, s.data).stdout)
+	s.startTracker(t)
+	s.makeTorrent(t, "--unpacked-size", size)
+	s.startSeeder(t)
+	p := s.newPeer(t, 1)
+	if r := s.download(t, p, 60*time.Second); r.code != 0 {
+		t.Fatalf("peer: %s", r)
+	}
+	wantMode(t, p.dest, 0o600)
+	dest := filepath.Join(s.dir, "deployed")
+	if r := runStdin(t, id, "extract", "--torrent", s.torrent, "--identity-file", "-", p.dest, dest); r.code != 0 {
+		t.Fatalf("extract: %s", r)
+	}
+	sameFile(t, filepath.Join(tree, "data.bin"), filepath.Join(dest, "data.bin"))
+}

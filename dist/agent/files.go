@@ -53,16 +53,29 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 	if len(exclude) == 0 {
 		exclude = stringList{".git*"}
 	}
+	size, err := packTree(ctx, dst, src, *recipient, exclude)
+	if err != nil {
+		return err
+	}
+	// The second line is for make-torrent --unpacked-size, which cannot
+	// read an encrypted archive.
+	fmt.Fprintf(env.stdout, "packed %s into %s\nunpacked-size %d\n", src, dst, size)
+	return nil
+}
+
+// packTree writes the tgz of directory src to dst, encrypted to recipient
+// if one is given, owner-only, and returns its unpacked size.
+func packTree(ctx context.Context, dst, src, recipient string, exclude []string) (int64, error) {
 	fi, err := os.Stat(src)
 	if err != nil {
-		return fmt.Errorf("files_path: %w", err)
+		return 0, fmt.Errorf("files_path: %w", err)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("files_path %s is not a directory (use path_is_file for a single file)", src)
+		return 0, fmt.Errorf("files_path %s is not a directory (use path_is_file for a single file)", src)
 	}
 	var size int64
 	err = archive.WriteFile(ctx, dst, archivePerm, func(w io.Writer) error {
-		sw, finish, err := sealWriter(w, *recipient)
+		sw, finish, err := sealWriter(w, recipient)
 		if err != nil {
 			return err
 		}
@@ -71,13 +84,7 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 		}
 		return finish()
 	})
-	if err != nil {
-		return err
-	}
-	// The second line is for make-torrent --unpacked-size, which cannot
-	// read an encrypted archive.
-	fmt.Fprintf(env.stdout, "packed %s into %s\nunpacked-size %d\n", src, dst, size)
-	return nil
+	return size, err
 }
 
 // runExtract: extract ARCHIVE DEST. With --torrent (or --sha256), ARCHIVE
