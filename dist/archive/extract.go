@@ -68,7 +68,9 @@ type Options struct {
 // directory) or, with Merge and a non-empty dest, moved into dest entry by
 // entry after checking that nothing would replace a directory. On any error,
 // including cancellation and a corrupt or truncated archive, the staging
-// directory is removed and dest is left untouched. dest must not be a
+// directory is removed and dest is left untouched. Staging directories
+// left by an extraction that was killed are removed by the next one into
+// the same parent (see newStaging). dest must not be a
 // symlink.
 func Extract(ctx context.Context, r io.Reader, dest string, opts Options) error {
 	if err := extract(ctx, r, dest, opts); err != nil {
