@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 )
@@ -25,6 +26,7 @@ type command struct {
 
 // runEnv carries the process's standard streams to a subcommand.
 type runEnv struct {
+	stdin          io.Reader // where `--identity-file -` reads the key
 	stdout, stderr io.Writer
 }
 
@@ -48,7 +50,7 @@ var commands = map[string]command{
 // Run executes the agent with args (without the program name) and returns
 // the process exit code: 0 on success, 1 on failure, 2 on bad usage.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	env := &runEnv{stdout: stdout, stderr: stderr}
+	env := &runEnv{stdin: os.Stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		usage(stderr)
 		return 2

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/anacrolix/torrent"
+	"github.com/anacrolix/torrent/mse"
 	pp "github.com/anacrolix/torrent/peer_protocol"
 	"github.com/anacrolix/torrent/storage"
 )
@@ -44,6 +45,26 @@ func TestClientConfig(t *testing.T) {
 		if !c.ok {
 			t.Errorf("client config: want %s", c.name)
 		}
+	}
+}
+
+// TestRequireEncryption: the flag obfuscates every handshake and allows
+// only RC4 afterwards; without it, plaintext (a fleet's default).
+func TestRequireEncryption(t *testing.T) {
+	cfg := testClientConfig(t)
+	if cfg.HeaderObfuscationPolicy.Preferred || cfg.CryptoProvides != mse.CryptoMethodPlaintext {
+		t.Errorf("default: policy %+v, provides %v; want plaintext", cfg.HeaderObfuscationPolicy, cfg.CryptoProvides)
+	}
+	cfg = testClientConfig(t, "--require-encryption")
+	p := cfg.HeaderObfuscationPolicy
+	if !p.Preferred || !p.RequirePreferred || cfg.CryptoProvides != mse.CryptoMethodRC4 {
+		t.Errorf("--require-encryption: policy %+v, provides %v", p, cfg.CryptoProvides)
+	}
+	if got := cfg.CryptoSelector(mse.AllSupportedCrypto); got != mse.CryptoMethodRC4 {
+		t.Errorf("selector chose %v from all methods, want RC4", got)
+	}
+	if got := cfg.CryptoSelector(mse.CryptoMethodPlaintext); got != 0 {
+		t.Errorf("selector chose %v from plaintext only, want none", got)
 	}
 }
 

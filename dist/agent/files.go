@@ -5,12 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	iofs "io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/murderfleet/murder/dist/archive"
+	"github.com/murderfleet/murder/dist/seal"
 )
 
 // stringList is a repeatable string flag.
@@ -21,10 +23,12 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 // runPack: pack SRC DST. A directory becomes a .tgz (the original's
 // `tar -c -z -C SRC/ -f DST --exclude ".git*" .`); with --file, SRC is
-// copied as it is (path_is_file). DST appears atomically.
+// copied as it is (path_is_file). With --recipient, DST is the age
+// encryption of either. DST appears atomically and owner-only.
 func runPack(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("pack", flag.ContinueOnError)
 	isFile := fs.Bool("file", false, "copy the single file SRC instead of packing a directory")
+	recipient := fs.String("recipient", "", "encrypt DST to this age X25519 recipient (age1...)")
 	var exclude stringList
 	fs.Var(&exclude, "exclude", "glob of names to leave out (repeatable; default .git*)")
 	rest, err := parseFlags(fs, args, 2, 2)
@@ -32,45 +36,62 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	src, dst := rest[0], rest[1]
+	if *recipient != "" {
+		// Checked before any work, and as a usage error.
+		if _, _, err := sealWriter(io.Discard, *recipient); err != nil {
+			return err
+		}
+	}
 	if *isFile {
-		return archive.PackFile(ctx, dst, src)
+		size, err := packFileTo(ctx, dst, src, *recipient)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "copied %s to %s\nunpacked-size %d\n", src, dst, size)
+		return nil
 	}
 	if len(exclude) == 0 {
 		exclude = stringList{".git*"}
 	}
+	size, err := packTree(ctx, dst, src, *recipient, exclude)
+	if err != nil {
+		return err
+	}
+	// The second line is for make-torrent --unpacked-size, which cannot
+	// read an encrypted archive.
+	fmt.Fprintf(env.stdout, "packed %s into %s\nunpacked-size %d\n", src, dst, size)
+	return nil
+}
+
+// packTree writes the tgz of directory src to dst, encrypted to recipient
+// if one is given, owner-only, and returns its unpacked size.
+func packTree(ctx context.Context, dst, src, recipient string, exclude []string) (int64, error) {
 	fi, err := os.Stat(src)
 	if err != nil {
-		return fmt.Errorf("files_path: %w", err)
+		return 0, fmt.Errorf("files_path: %w", err)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("files_path %s is not a directory (use path_is_file for a single file)", src)
+		return 0, fmt.Errorf("files_path %s is not a directory (use path_is_file for a single file)", src)
 	}
-	f, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
-	if err != nil {
-		return err
-	}
-	err = archive.Pack(ctx, f, src, exclude)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), dst)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	fmt.Fprintf(env.stdout, "packed %s into %s\n", src, dst)
-	return nil
+	var size int64
+	err = archive.WriteFile(ctx, dst, archivePerm, func(w io.Writer) error {
+		sw, finish, err := sealWriter(w, recipient)
+		if err != nil {
+			return err
+		}
+		if size, err = archive.PackSize(ctx, sw, src, exclude); err != nil {
+			return err
+		}
+		return finish()
+	})
+	return size, err
 }
 
 // runExtract: extract ARCHIVE DEST. With --torrent (or --sha256), ARCHIVE
 // must match the SHA-256 that make-torrent recorded: it is hashed as it is
 // unpacked into a staging directory, and nothing reaches DEST unless the
-// whole file matches.
+// whole file matches. With --identity-file, ARCHIVE is an age file, whose
+// plaintext is authenticated chunk by chunk as it is unpacked.
 func runExtract(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
 	torrentPath := fs.String("torrent", "", "check ARCHIVE against the SHA-256 recorded in this .torrent")
@@ -78,6 +99,7 @@ func runExtract(ctx context.Context, env *runEnv, args []string) error {
 	isFile := fs.Bool("file", false, "copy ARCHIVE to DEST instead of unpacking it (path_is_file)")
 	merge := fs.Bool("merge", false, "unpack into a DEST that already has content (no_tag_directory)")
 	replace := fs.Bool("replace", false, "replace DEST's content once the new content is unpacked (unsafe_please_delete)")
+	identityFile := fs.String("identity-file", "", "decrypt ARCHIVE with the age identity in this owner-only file (-: read it from stdin)")
 	rest, err := parseFlags(fs, args, 2, 2)
 	if err != nil {
 		return err
@@ -87,15 +109,28 @@ func runExtract(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *isFile {
-		if err := want.checkFile(ctx); err != nil {
+	identity := ""
+	if *identityFile != "" {
+		if identity, err = seal.ReadIdentity(*identityFile, env.stdin); err != nil {
 			return err
 		}
-		if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
-			dest = filepath.Join(dest, filepath.Base(src))
-		}
-		return diskError(archive.PackFile(ctx, dest, src))
 	}
+	if *isFile {
+		return extractFile(ctx, src, dest, identity, want)
+	}
+	if err := extractTree(ctx, src, dest, identity, want, treeMode{merge: *merge, replace: *replace}); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "extracted %s into %s\n", src, dest)
+	return nil
+}
+
+// treeMode is how extract treats a DEST with content.
+type treeMode struct{ merge, replace bool }
+
+// extractTree unpacks the tgz ARCHIVE (decrypting it with identity if
+// given) into dest.
+func extractTree(ctx context.Context, src, dest, identity string, want archiveSums, mode treeMode) error {
 	f, err := os.Open(src)
 	if err != nil {
 		return err
@@ -103,25 +138,26 @@ func runExtract(ctx context.Context, env *runEnv, args []string) error {
 	defer f.Close()
 	r, verify := want.tee(f)
 	extract := func(d string, merge bool) error {
-		return archive.Extract(ctx, r, d, archive.Options{Merge: merge, Verify: verify})
+		pr, err := openPayload(r, identity, src)
+		if err != nil {
+			return err
+		}
+		return archive.Extract(ctx, pr, d, archive.Options{Merge: merge, Verify: verify,
+			LimitBytes: want.unpacked >= 0, MaxBytes: want.unpacked})
 	}
-	if *replace {
+	if mode.replace {
 		err = replaceDir(ctx, func(d string) error { return extract(d, false) }, dest)
 	} else {
-		err = extract(dest, *merge)
+		err = extract(dest, mode.merge)
 	}
 	if err != nil && ctx.Err() == nil && !errors.Is(err, archive.ErrNotEmpty) {
-		// A corrupt archive usually fails in gzip or tar before the end;
-		// a checksum mismatch names the cause better.
+		// A corrupt archive usually fails in gzip, tar or the decryption
+		// before the end; a checksum mismatch names the cause better.
 		if verr := verify(); verr != nil {
 			return verr
 		}
 	}
-	if err != nil {
-		return diskError(err)
-	}
-	fmt.Fprintf(env.stdout, "extracted %s into %s\n", src, dest)
-	return nil
+	return diskError(err)
 }
 
 // runPrepare: prepare DEST creates DEST; --empty removes its content first

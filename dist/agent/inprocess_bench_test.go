@@ -31,7 +31,7 @@ func BenchmarkInProcessSwarm(b *testing.B) {
 		b.Fatal(err)
 	}
 	f.Close()
-	tf, err := makeTorrent(context.Background(), src, "http://127.0.0.1:1/announce", 0)
+	tf, err := makeTorrent(context.Background(), src, "http://127.0.0.1:1/announce", 0, -1)
 	if err != nil {
 		b.Fatal(err)
 	}

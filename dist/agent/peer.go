@@ -187,30 +187,48 @@ func awaitComplete(ctx context.Context, o *seedOpts, sw *swarm, writeErr <-chan 
 }
 
 // finishFile makes sure the completed data is at FILE (anacrolix renames
-// FILE.part when the last piece is written) and checks the SHA-256 that
-// make-torrent recorded, if any.
+// FILE.part when the last piece is written), owner-only, and checks the
+// SHA-256 that make-torrent recorded, if any.
 func finishFile(ctx context.Context, file string, tf *torrentFile) error {
-	if len(tf.info.Files) == 0 {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			if _, err := os.Stat(file); err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("download complete but %s did not appear", file)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+	if err := awaitPromotion(ctx, file); err != nil {
+		return err
 	}
-	if tf.ext.SHA256 == "" || len(tf.info.Files) != 0 {
+	if tf.ext.SHA256 == "" {
 		return nil
 	}
 	sum, err := ctxio.FileSHA256(ctx, file)
 	if err != nil {
 		return err
 	}
-	if sum != tf.ext.SHA256 {
+	if sum != tf.ext.SHA256 { // both canonical: hex.EncodeToString, torrentcheck.ParseDigest
 		return fmt.Errorf("%s: SHA-256 %s differs from %s recorded in the torrent", file, sum, tf.ext.SHA256)
+	}
+	return nil
+}
+
+// awaitPromotion waits until anacrolix has renamed FILE.part to FILE and
+// made it read-only (mode 0444, for everyone), then makes it owner-only.
+// The rename and the chmod may happen in another goroutine after the
+// torrent reports completion, so a chmod of ours done too early would be
+// undone; a file still writable after the deadline (an anacrolix that no
+// longer changes the mode) is made owner-only all the same.
+func awaitPromotion(ctx context.Context, file string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		fi, err := os.Stat(file)
+		if err == nil && (fi.Mode().Perm()&0o222 == 0 || time.Now().After(deadline)) {
+			break
+		}
+		if err != nil && time.Now().After(deadline) {
+			return fmt.Errorf("download complete but %s did not appear", file)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := os.Chmod(file, archivePerm); err != nil {
+		return fmt.Errorf("making %s owner-only: %w", file, err)
 	}
 	return nil
 }

@@ -41,6 +41,12 @@ func ensurePrivateDir(dir string) error {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
 		return fmt.Errorf("%s belongs to uid %d, not to us (uid %d)", dir, st.Uid, os.Geteuid())
 	}
+	if fi.Mode().Perm() != 0o700 {
+		// Ours and not writable by others, but maybe readable (an
+		// earlier agent, or MkdirAll under an unusual umask): the logs
+		// name paths and peers, which are nobody else's business.
+		return os.Chmod(dir, 0o700)
+	}
 	return nil
 }
 

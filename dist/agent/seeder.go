@@ -116,7 +116,7 @@ func checkSize(path string, tf *torrentFile) error {
 	if err != nil {
 		return fmt.Errorf("file to seed: %w", err)
 	}
-	if len(tf.info.Files) == 0 && fi.Size() != tf.info.TotalLength() {
+	if fi.Size() != tf.info.TotalLength() {
 		return fmt.Errorf("%s %v %s: it is %d bytes, the torrent describes %d", path, errMismatch, tf.path, fi.Size(), tf.info.TotalLength())
 	}
 	return nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -95,39 +94,4 @@ func readStatus(d detached) (line string, final bool, err error) {
 	}
 	line = strings.TrimSpace(string(b))
 	return line, line == "done" || strings.HasPrefix(line, "error: "), nil
-}
-
-// replaceDir puts the archive's content at dest in place of what is there
-// (unsafe_please_delete): it is extracted beside dest first, so the old
-// content goes only once the new content is complete.
-func replaceDir(ctx context.Context, extract func(dest string) error, dest string) error {
-	parent, base := filepath.Dir(dest), filepath.Base(dest)
-	staged, err := os.MkdirTemp(parent, "."+base+".murder-new-")
-	if err != nil {
-		return err
-	}
-	os.Remove(staged) // Extract wants to create it
-	if err := extract(staged); err != nil {
-		os.RemoveAll(staged)
-		return err
-	}
-	old := ""
-	if _, err := os.Lstat(dest); err == nil {
-		old = staged + ".old"
-		if err := os.Rename(dest, old); err != nil {
-			os.RemoveAll(staged)
-			return err
-		}
-	}
-	if err := os.Rename(staged, dest); err != nil {
-		if old != "" {
-			_ = os.Rename(old, dest)
-		}
-		os.RemoveAll(staged)
-		return err
-	}
-	if old != "" {
-		return os.RemoveAll(old)
-	}
-	return nil
 }

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"strings"
 
+	"github.com/murderfleet/murder/dist/torrentcheck"
 	"github.com/murderfleet/murder/internal/ctxio"
 )
 
@@ -18,6 +18,8 @@ import (
 type archiveSums struct {
 	file  string
 	wants []sumWant
+	// unpacked is the unpacked size the torrent records, -1 if none.
+	unpacked int64
 }
 
 // sumWant is one expected digest and how an error names it.
@@ -26,7 +28,7 @@ type sumWant struct{ hex, desc string }
 // expectedSums collects the digests that --torrent and --sha256 ask for; a
 // torrent without murder's SHA-256 is an error, not a skipped check.
 func expectedSums(file, torrentPath, sum string) (archiveSums, error) {
-	s := archiveSums{file: file}
+	s := archiveSums{file: file, unpacked: -1}
 	if torrentPath != "" {
 		tf, err := loadTorrent(torrentPath)
 		if err != nil {
@@ -36,9 +38,14 @@ func expectedSums(file, torrentPath, sum string) (archiveSums, error) {
 			return s, fmt.Errorf("torrent %s records no SHA-256 (not made by murder's make-torrent)", torrentPath)
 		}
 		s.wants = append(s.wants, sumWant{tf.ext.SHA256, tf.ext.SHA256 + " recorded in " + torrentPath})
+		s.unpacked = tf.ext.Unpacked
 	}
 	if sum != "" {
-		s.wants = append(s.wants, sumWant{sum, "the expected " + sum})
+		canon, err := torrentcheck.ParseDigest(sum)
+		if err != nil {
+			return s, usagef("--sha256: %v", err)
+		}
+		s.wants = append(s.wants, sumWant{canon, "the expected " + canon})
 	}
 	return s, nil
 }
@@ -84,7 +91,7 @@ func (s archiveSums) finish(h hash.Hash, rest io.Reader) error {
 
 func (s archiveSums) compare(got string) error {
 	for _, w := range s.wants {
-		if !strings.EqualFold(got, w.hex) {
+		if got != w.hex { // both canonical (torrentcheck.ParseDigest)
 			return fmt.Errorf("%s: SHA-256 %s differs from %s; not extracting", s.file, got, w.desc)
 		}
 	}

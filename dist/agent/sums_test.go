@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -44,6 +45,12 @@ func TestArchiveSums(t *testing.T) {
 		}
 		if err := s.checkFile(context.Background()); (err == nil) != (c.err == "") {
 			t.Errorf("%s: checkFile = %v", c.name, err)
+		}
+	}
+	for _, bad := range []string{"abc", strings.Repeat("z", 64)} {
+		var ue usageError
+		if _, err := expectedSums(file, "", bad); !errors.As(err, &ue) {
+			t.Errorf("--sha256 %q: %v, want a usage error", bad, err)
 		}
 	}
 	none, _ := expectedSums(file, "", "")

@@ -207,6 +207,9 @@ func prepareTarget(path string, size int64) (resume bool, err error) {
 			return false, err
 		}
 	}
+	if err := tightenExisting(path, ferr, part, perr); err != nil {
+		return false, err
+	}
 	switch {
 	case ferr == nil && perr == nil:
 		if err := os.Remove(path); err != nil {
@@ -221,6 +224,23 @@ func prepareTarget(path string, size int64) (resume bool, err error) {
 		return true, nil
 	}
 	return false, preallocate(part, size)
+}
+
+// tightenExisting makes the download files that exist (err nil) owner-only:
+// an earlier agent created them 0644, and anacrolix leaves a completed
+// file 0444.
+func tightenExisting(path string, ferr error, part string, perr error) error {
+	for _, f := range []struct {
+		p   string
+		err error
+	}{{path, ferr}, {part, perr}} {
+		if f.err == nil {
+			if err := os.Chmod(f.p, archivePerm); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkOwnFile refuses a download file we did not create: a symlink,
@@ -247,11 +267,15 @@ func checkOwnFile(path string, fi fs.FileInfo) error {
 }
 
 func preallocate(path string, size int64) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, archivePerm)
 	if err != nil {
 		return err
 	}
-	err = unix.Fallocate(int(f.Fd()), 0, 0, size)
+	// Explicitly: a umask such as 0277 would leave it unwritable.
+	err = f.Chmod(archivePerm)
+	if err == nil {
+		err = unix.Fallocate(int(f.Fd()), 0, 0, size)
+	}
 	if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOSYS) {
 		err = f.Truncate(size) // sparse, on filesystems without fallocate
 	}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"hash"
 	"io"
 	"net"
 	"os"
@@ -21,59 +20,30 @@ import (
 
 	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
+	"github.com/murderfleet/murder/dist/torrentcheck"
 )
 
-// extKey is the top-level key under which make-torrent records what the
-// v1 format lacks: the SHA-256 of the whole file, checked by every peer
-// before anything is extracted. It lives outside the info dictionary, so
-// the info-hash and other clients are unaffected.
-const extKey = "murder"
-
-type extension struct {
-	SHA256 string `bencode:"sha256"`
-}
-
-// torrentFile is a parsed .torrent.
+// torrentFile is a parsed and checked .torrent (torrentcheck.Check).
 type torrentFile struct {
 	path string
 	mi   *metainfo.MetaInfo
 	info metainfo.Info
-	ext  extension
+	ext  torrentcheck.Extension
 }
 
 // loadTorrent reads and checks a .torrent, with one clear error for a
-// missing, truncated or garbage file.
+// missing, truncated, garbage or hostile file (several files, a name with
+// a path in it).
 func loadTorrent(path string) (*torrentFile, error) {
-	b, err := os.ReadFile(path)
+	mi, ext, err := torrentcheck.LoadExtension(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading torrent: %w", err)
+		return nil, err
 	}
-	mi, err := metainfo.Load(bytes.NewReader(b))
+	info, err := mi.UnmarshalInfo() // cannot fail: Check did it
 	if err != nil {
-		return nil, fmt.Errorf("torrent %s is not a valid .torrent file: %v", path, err)
+		return nil, fmt.Errorf("torrent %s: %w", path, err)
 	}
-	info, err := mi.UnmarshalInfo()
-	if err != nil || len(mi.InfoBytes) == 0 {
-		return nil, fmt.Errorf("torrent %s has no valid info dictionary: %v", path, err)
-	}
-	if info.PieceLength <= 0 || len(info.Pieces) == 0 || len(info.Pieces)%20 != 0 || info.TotalLength() <= 0 {
-		return nil, fmt.Errorf("torrent %s is malformed (piece length %d, %d piece hash bytes, length %d)",
-			path, info.PieceLength, len(info.Pieces), info.TotalLength())
-	}
-	if want := (info.TotalLength() + info.PieceLength - 1) / info.PieceLength; int64(info.NumPieces()) != want {
-		return nil, fmt.Errorf("torrent %s is malformed: %d pieces for %d bytes of %d-byte pieces", path, info.NumPieces(), info.TotalLength(), info.PieceLength)
-	}
-	if mi.Announce == "" && len(mi.AnnounceList) == 0 {
-		return nil, fmt.Errorf("torrent %s names no tracker", path)
-	}
-	tf := &torrentFile{path: path, mi: mi, info: info}
-	var top map[string]bencode.Bytes
-	if bencode.Unmarshal(b, &top) == nil {
-		if raw, ok := top[extKey]; ok {
-			_ = bencode.Unmarshal(raw, &tf.ext)
-		}
-	}
-	return tf, nil
+	return &torrentFile{path: path, mi: mi, info: info, ext: ext}, nil
 }
 
 // announceURL is the first tracker of the torrent.
@@ -88,6 +58,7 @@ func (t *torrentFile) announceURL() string {
 func runMakeTorrent(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("make-torrent", flag.ContinueOnError)
 	pieceLen := fs.Int64("piece-length", 0, "piece length in bytes, a power of two (0: chosen from the size)")
+	unpacked := fs.Int64("unpacked-size", -1, "record this unpacked size (bytes of regular files, as pack prints it); needed for an encrypted FILE (-1: read it from FILE)")
 	runDir := fs.String("run-dir", defaultRunDir(), "run directory; the torrent is allowed at a tracker running from it")
 	rest, err := parseFlags(fs, args, 3, 3)
 	if err != nil {
@@ -101,7 +72,10 @@ func runMakeTorrent(ctx context.Context, env *runEnv, args []string) error {
 	if *pieceLen != 0 && (*pieceLen < 16<<10 || *pieceLen&(*pieceLen-1) != 0) {
 		return usagef("--piece-length %d is not a power of two of at least 16384", *pieceLen)
 	}
-	tf, err := makeTorrent(ctx, file, announce, *pieceLen)
+	if *unpacked < -1 {
+		return usagef("--unpacked-size %d is negative", *unpacked)
+	}
+	tf, err := makeTorrent(ctx, file, announce, *pieceLen, *unpacked)
 	if err != nil {
 		return err
 	}
@@ -150,9 +124,10 @@ func PieceLength(n int64) int64 {
 	return pl
 }
 
-// makeTorrent hashes file once, computing the v1 piece hashes and the
-// whole-file SHA-256 from the same read.
-func makeTorrent(ctx context.Context, file, announce string, pieceLen int64) (*torrentFile, error) {
+// makeTorrent hashes file once, computing the v1 piece hashes, the
+// whole-file SHA-256 and, unless unpacked is given (>= 0), the unpacked
+// size from the same read.
+func makeTorrent(ctx context.Context, file, announce string, pieceLen, unpacked int64) (*torrentFile, error) {
 	fi, err := os.Stat(file)
 	if err != nil {
 		return nil, fmt.Errorf("file to share: %w", err)
@@ -166,6 +141,10 @@ func makeTorrent(ctx context.Context, file, announce string, pieceLen int64) (*t
 	if pieceLen == 0 {
 		pieceLen = PieceLength(fi.Size())
 	}
+	counter, err := newUnpackedCounter(file, fi.Size(), unpacked)
+	if err != nil {
+		return nil, err
+	}
 	info := metainfo.Info{Name: filepath.Base(file), Length: fi.Size(), PieceLength: pieceLen}
 	sum := sha256.New()
 	err = info.GeneratePieces(func(metainfo.FileInfo) (io.ReadCloser, error) {
@@ -173,8 +152,9 @@ func makeTorrent(ctx context.Context, file, announce string, pieceLen int64) (*t
 		if err != nil {
 			return nil, err
 		}
-		return teeCloser{ctxio.Reader(ctx, f), sum, f}, nil
+		return teeCloser{ctxio.Reader(ctx, f), io.MultiWriter(sum, counter), f}, nil
 	})
+	size := counter.result()
 	if err != nil {
 		return nil, fmt.Errorf("hashing %s: %w", file, err)
 	}
@@ -183,7 +163,8 @@ func makeTorrent(ctx context.Context, file, announce string, pieceLen int64) (*t
 		return nil, err
 	}
 	mi := &metainfo.MetaInfo{InfoBytes: ib, Announce: announce, CreatedBy: "murder", CreationDate: time.Now().Unix()}
-	return &torrentFile{mi: mi, info: info, ext: extension{SHA256: hex.EncodeToString(sum.Sum(nil))}}, nil
+	ext := torrentcheck.Extension{SHA256: hex.EncodeToString(sum.Sum(nil)), Unpacked: size}
+	return &torrentFile{mi: mi, info: info, ext: ext}, nil
 }
 
 // writeTorrent writes the .torrent with the murder extension, atomically.
@@ -200,12 +181,12 @@ func writeTorrent(target string, tf *torrentFile) error {
 	if err != nil {
 		return err
 	}
-	top[extKey] = ext
+	top[torrentcheck.Key] = ext
 	out, err := bencode.Marshal(top)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(target, out, 0o644)
+	return writeFileAtomic(target, out, archivePerm)
 }
 
 // writeFileAtomic writes data to a fresh temporary file beside path and
@@ -233,7 +214,7 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 
 type teeCloser struct {
 	r io.Reader
-	h hash.Hash
+	h io.Writer
 	c io.Closer
 }
 

@@ -97,6 +97,11 @@ type onlyWriter struct{ io.Writer }
 // copyBufSize is the copy buffer size; large enough to keep syscalls cheap.
 const copyBufSize = 256 << 10
 
+// RemoveTree removes p like os.RemoveAll, first making directories
+// writable if needed: an extracted tree has the archive's modes, which may
+// make directories read-only.
+func RemoveTree(p string) error { return removeTree(p) }
+
 // removeTree removes p like os.RemoveAll, first making directories writable
 // if needed (Extract may already have applied read-only modes).
 func removeTree(p string) error {

@@ -43,6 +43,12 @@ type Options struct {
 	// with dest untouched. It lets a caller check a checksum of the bytes
 	// it fed through r without a second pass over the file.
 	Verify func() error
+	// LimitBytes makes Extract fail, as soon as an entry's header says so
+	// and before writing it, when the regular files would add up to more
+	// than MaxBytes: an archive that unpacks to more than its torrent
+	// recorded (a decompression bomb) never fills the disk.
+	LimitBytes bool
+	MaxBytes   int64
 }
 
 // Extract unpacks the gzip-compressed tarball r into the directory dest.
@@ -62,7 +68,9 @@ type Options struct {
 // directory) or, with Merge and a non-empty dest, moved into dest entry by
 // entry after checking that nothing would replace a directory. On any error,
 // including cancellation and a corrupt or truncated archive, the staging
-// directory is removed and dest is left untouched. dest must not be a
+// directory is removed and dest is left untouched. Staging directories
+// left by an extraction that was killed are removed by the next one into
+// the same parent (see newStaging). dest must not be a
 // symlink.
 func Extract(ctx context.Context, r io.Reader, dest string, opts Options) error {
 	if err := extract(ctx, r, dest, opts); err != nil {
@@ -93,9 +101,9 @@ func extract(ctx context.Context, r io.Reader, dest string, opts Options) (err e
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	// MkdirTemp creates it 0700: nobody else can reach into it while we
-	// check and create paths, which is what makes the Lstat checks sound.
-	staging, err := os.MkdirTemp(parent, ".murder-extract-*")
+	// The staging directory is 0700: nobody else can reach into it while
+	// we check and create paths, which is what makes the Lstat checks sound.
+	staging, release, err := newStaging(parent)
 	if err != nil {
 		return err
 	}
@@ -103,8 +111,9 @@ func extract(ctx context.Context, r io.Reader, dest string, opts Options) (err e
 		if rerr := removeTree(staging); err == nil && rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 			err = fmt.Errorf("remove staging directory: %w", rerr)
 		}
+		release()
 	}()
-	x := &extractor{root: staging, dirs: map[string]dirMeta{}, buf: make([]byte, copyBufSize)}
+	x := &extractor{root: staging, dirs: map[string]dirMeta{}, buf: make([]byte, copyBufSize), limit: opts.LimitBytes, max: opts.MaxBytes}
 	if err := x.readAll(ctx, r); err != nil {
 		return err
 	}
@@ -176,6 +185,9 @@ type extractor struct {
 	// a name in dirs is known to be a real directory without an Lstat.
 	dirs map[string]dirMeta
 	buf  []byte
+	// limit, max and written enforce Options.LimitBytes.
+	limit        bool
+	max, written int64
 }
 
 func (x *extractor) readAll(ctx context.Context, r io.Reader) error {
@@ -273,6 +285,12 @@ func (x *extractor) dir(name string, hdr *tar.Header) error {
 }
 
 func (x *extractor) file(ctx context.Context, name string, hdr *tar.Header, r io.Reader) (err error) {
+	// tar.Reader yields exactly hdr.Size bytes of a (non-sparse) regular
+	// file, so the header is enough to stop before writing.
+	if x.limit && hdr.Size > x.max-x.written {
+		return fmt.Errorf("the archive unpacks to more than %d bytes, the size recorded for it; refusing it", x.max)
+	}
+	x.written += hdr.Size
 	p, err := x.prepare(name)
 	if err != nil {
 		return err

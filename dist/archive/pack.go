@@ -34,25 +34,33 @@ import (
 // so are symlinks that Extract would refuse (absolute or pointing outside
 // dir), so that a bad tree fails on the seeder rather than on every peer.
 func Pack(ctx context.Context, w io.Writer, dir string, exclude []string) error {
-	if err := pack(ctx, w, dir, exclude); err != nil {
-		return fmt.Errorf("archive: pack %s: %w", dir, err)
-	}
-	return nil
+	_, err := PackSize(ctx, w, dir, exclude)
+	return err
 }
 
-func pack(ctx context.Context, w io.Writer, dir string, exclude []string) error {
+// PackSize is Pack that also returns the archive's unpacked size: the
+// total of its regular files' sizes, what Options.MaxBytes bounds.
+func PackSize(ctx context.Context, w io.Writer, dir string, exclude []string) (int64, error) {
+	n, err := pack(ctx, w, dir, exclude)
+	if err != nil {
+		return 0, fmt.Errorf("archive: pack %s: %w", dir, err)
+	}
+	return n, nil
+}
+
+func pack(ctx context.Context, w io.Writer, dir string, exclude []string) (int64, error) {
 	for _, p := range exclude {
 		if _, err := path.Match(p, ""); err != nil {
-			return fmt.Errorf("exclude pattern %q: %w", p, err)
+			return 0, fmt.Errorf("exclude pattern %q: %w", p, err)
 		}
 	}
 	// Stat, not Lstat: like tar -C, a symlink to the directory is fine.
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if !fi.IsDir() {
-		return errors.New("not a directory")
+		return 0, errors.New("not a directory")
 	}
 	zw := pgzip.NewWriter(w)
 	p := &packer{
@@ -72,7 +80,7 @@ func pack(ctx context.Context, w io.Writer, dir string, exclude []string) error 
 	if cerr := zw.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	return p.size, err
 }
 
 type packer struct {
@@ -80,6 +88,7 @@ type packer struct {
 	root    string
 	exclude []string
 	buf     []byte
+	size    int64 // regular file bytes written so far
 }
 
 // walk adds the entries of the directory rel (relative to p.root, "." for the
@@ -158,6 +167,7 @@ func (p *packer) file(ctx context.Context, rel string, listed fs.FileInfo) error
 	if n != fi.Size() {
 		return fmt.Errorf("file shrank while packing (%d of %d bytes)", n, fi.Size())
 	}
+	p.size += n
 	return nil
 }
 
@@ -206,7 +216,7 @@ func PackFile(ctx context.Context, dst, src string) error {
 	return nil
 }
 
-func packFile(ctx context.Context, dst, src string) (err error) {
+func packFile(ctx context.Context, dst, src string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -222,31 +232,8 @@ func packFile(ctx context.Context, dst, src string) (err error) {
 	if dfi, err := os.Stat(dst); err == nil && os.SameFile(fi, dfi) {
 		return nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
-	if err != nil {
+	return writeAtomic(ctx, dst, fi.Mode().Perm(), fi.ModTime(), func(w io.Writer) error {
+		_, err := CopyTo(ctx, w, in)
 		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	buf := make([]byte, copyBufSize)
-	if _, err := io.CopyBuffer(onlyWriter{tmp}, ctxio.Reader(ctx, in), buf); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chtimes(tmp.Name(), time.Time{}, fi.ModTime()); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	})
 }

@@ -1,0 +1,73 @@
+package agent_test
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/murderfleet/murder/dist/torrentcheck"
+)
+
+// TestRequireEncryptionSwarm: a seeder and two peers with
+// --require-encryption complete a transfer. A plaintext BitTorrent
+// handshake (which carries the info-hash in clear) gets no answer from
+// such a seeder, while a seeder without the flag answers it. A peer
+// without the flag is not shut out: anacrolix accepts an encrypted
+// connection that an encrypting peer opens to it.
+func TestRequireEncryptionSwarm(t *testing.T) {
+	s := newSwarm(t, 4<<20)
+	s.startTracker(t)
+	s.makeTorrent(t)
+	addr := startSeederAt(t, s, "--require-encryption")
+	if plaintextHandshake(t, s, addr) {
+		t.Error("the seeder with --require-encryption answered a plaintext handshake")
+	}
+	peers := []*peer{s.newPeer(t, 1), s.newPeer(t, 2)}
+	s.downloadAll(t, peers, func(int) []string { return []string{"--require-encryption"} })
+	s.checkPeers(t, peers)
+
+	mustRun(t, 15*time.Second, "stop", "--run-dir", s.run, "seeder", "data.bin")
+	if addr := startSeederAt(t, s); !plaintextHandshake(t, s, addr) {
+		t.Error("the seeder without the flag did not answer a plaintext handshake (the probe is broken)")
+	}
+}
+
+// startSeederAt starts the swarm's seeder with extra flags and returns the
+// address it reports.
+func startSeederAt(t *testing.T, s *swarm, extra ...string) string {
+	t.Helper()
+	args := append(append([]string{"seeder", "--detach", "--run-dir", s.run}, extra...), s.torrent, s.data, loopback(2))
+	out := mustRun(t, 30*time.Second, args...).stdout
+	m := regexp.MustCompile(` as (127\.0\.0\.2:\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("seeder reported no address:\n%s", out)
+	}
+	return m[1]
+}
+
+// plaintextHandshake sends an unencrypted BitTorrent handshake for the
+// swarm's torrent to addr and reports whether a handshake came back.
+func plaintextHandshake(t *testing.T, s *swarm, addr string) bool {
+	t.Helper()
+	mi, err := torrentcheck.Load(s.torrent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ih := mi.HashInfoBytes()
+	hs := append(append(append([]byte("\x13BitTorrent protocol"), make([]byte, 8)...), ih[:]...), bytes.Repeat([]byte("x"), 20)...)
+	if _, err := c.Write(hs); err != nil {
+		return false
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	reply := make([]byte, 68)
+	_, err = io.ReadFull(c, reply)
+	return err == nil && bytes.Equal(reply[28:48], ih[:])
+}
