@@ -40,7 +40,7 @@ func serve(t *testing.T, s *Server) string {
 }
 
 func TestServeShutdown(t *testing.T) {
-	s, err := New(Config{})
+	s, err := New(Config{AdminToken: testAdminToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,9 @@ func TestServeShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()
 
-	resp, err := http.Get("http://" + ln.Addr().String() + "/status")
+	req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/status", nil)
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET /status: %v", err)
 	}
