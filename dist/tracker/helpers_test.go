@@ -186,3 +186,20 @@ func addrs(ps []gotPeer) []string {
 	slices.Sort(out)
 	return out
 }
+
+// httptestRequest is a GET of target from 10.0.0.1 with the given
+// Authorization header (none if "").
+func httptestRequest(target, auth string) *http.Request {
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.RemoteAddr = "10.0.0.1:1"
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	return req
+}
+
+func serveRec(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}

@@ -94,7 +94,9 @@ func splitTokenPath(path string) (token, route string, ok bool) {
 // than served without a token.
 func torrentToken(mi *metainfo.MetaInfo) (string, error) {
 	token := ""
-	for _, tier := range mi.UpvertedAnnounceList() {
+	// The announce key too, which clients ignore beside an announce-list:
+	// a torrent whose two disagree is refused rather than half-read.
+	for _, tier := range append(mi.UpvertedAnnounceList(), []string{mi.Announce}) {
 		for _, raw := range tier {
 			t, err := urlToken(raw)
 			switch {
