@@ -19,11 +19,11 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	st := s.snapshot(func(registration) bool { return true }, false)
 	var b strings.Builder
 	metric(&b, "murder_tracker_announces_total", "counter", "Announces received, refused ones included.")
-	sample(&b, "murder_tracker_announces_total", "", int64(s.announces.Load()))
+	writeSample(&b, "murder_tracker_announces_total", "", int64(s.announces.Load()))
 	metric(&b, "murder_tracker_announces_failed_total", "counter", "Announces answered with a failure reason.")
-	sample(&b, "murder_tracker_announces_failed_total", "", int64(s.announcesFailed.Load()))
+	writeSample(&b, "murder_tracker_announces_failed_total", "", int64(s.announcesFailed.Load()))
 	metric(&b, "murder_tracker_swarms", "gauge", "Registered info-hashes and swarms with peers.")
-	sample(&b, "murder_tracker_swarms", "", int64(len(st.Swarms)))
+	writeSample(&b, "murder_tracker_swarms", "", int64(len(st.Swarms)))
 	perSwarm := []struct {
 		name, help string
 		value      func(Swarm) int64
@@ -35,7 +35,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	for _, m := range perSwarm {
 		metric(&b, m.name, "gauge", m.help)
 		for _, sw := range st.Swarms {
-			sample(&b, m.name, `info_hash="`+labelValue(sw.InfoHash)+`"`, m.value(sw))
+			writeSample(&b, m.name, `info_hash="`+labelValue(sw.InfoHash)+`"`, m.value(sw))
 		}
 	}
 	h := w.Header()
@@ -48,7 +48,7 @@ func metric(b *strings.Builder, name, typ, help string) {
 	b.WriteString("# HELP " + name + " " + help + "\n# TYPE " + name + " " + typ + "\n")
 }
 
-func sample(b *strings.Builder, name, labels string, v int64) {
+func writeSample(b *strings.Builder, name, labels string, v int64) {
 	b.WriteString(name)
 	if labels != "" {
 		b.WriteString("{" + labels + "}")

@@ -60,7 +60,7 @@ func (s *Server) announce(req *announceRequest) ([]byte, error) {
 func (s *Server) encodeAnnounce(sw *swarm, self *peer, req *announceRequest) []byte {
 	picked := s.scratch[:0]
 	if self != nil {
-		sw.sample(self, req.numWant, func(p *peer) { picked = append(picked, p) })
+		sw.sample(self, req.numWant, &s.seen, func(p *peer) { picked = append(picked, p) })
 	}
 	// Keep the scratch slice for the next announce, without pinning peers.
 	defer func() { clear(picked); s.scratch = picked[:0] }()

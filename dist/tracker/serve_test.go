@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -176,9 +175,3 @@ func BenchmarkAnnounce(b *testing.B) {
 		s.ServeHTTP(w, reqs[i%len(reqs)])
 	}
 }
-
-type discardWriter struct{ h http.Header }
-
-func (w discardWriter) Header() http.Header         { return w.h }
-func (w discardWriter) Write(b []byte) (int, error) { return io.Discard.Write(b) }
-func (w discardWriter) WriteHeader(int)             {}

@@ -128,7 +128,7 @@ func TestSwarmInvariants(t *testing.T) {
 		default:
 			n := rng.IntN(10)
 			var got [][20]byte
-			sw.sample(p, n, func(q *peer) { got = append(got, q.id) })
+			sw.sample(p, n, &idxSet{}, func(q *peer) { got = append(got, q.id) })
 			want := len(sw.leechers)
 			if !p.seed() {
 				want += len(sw.seeds) - 1
@@ -152,25 +152,32 @@ func TestSwarmInvariants(t *testing.T) {
 }
 
 // TestSampleUniform: every candidate of a sample is about equally likely,
-// whichever list it is in.
+// whichever list it is in, for a sample much smaller than the swarm (drawn by
+// rejection) and one close to its size (shuffled).
 func TestSampleUniform(t *testing.T) {
 	sw := newSwarm()
 	for i := range 20 {
 		sw.add(&peer{id: [20]byte{byte(i)}, left: int64(i % 4)}) // 5 seeds, 15 leechers
 	}
 	self := sw.peers[[20]byte{1}]
-	counts := map[byte]int{}
-	const rounds, n = 20000, 5
-	for range rounds {
-		sw.sample(self, n, func(q *peer) { counts[q.id[0]]++ })
-	}
-	want := float64(rounds*n) / 19
-	if len(counts) != 19 {
-		t.Errorf("%d distinct peers drawn, want the 19 others", len(counts))
-	}
-	for id, c := range counts {
-		if id == 1 || float64(c) < 0.9*want || float64(c) > 1.1*want {
-			t.Errorf("peer %d drawn %d times, want about %.0f (and never self, 1)", id, c, want)
-		}
+	for _, n := range []int{5, 15} {
+		t.Run(fmt.Sprint("n=", n), func(t *testing.T) {
+			counts := map[byte]int{}
+			const rounds = 20000
+			var seen idxSet
+			for range rounds {
+				sw.sample(self, n, &seen, func(q *peer) { counts[q.id[0]]++ })
+			}
+			want := float64(rounds*n) / 19
+			if len(counts) != 19 {
+				t.Errorf("%d distinct peers drawn, want the 19 others", len(counts))
+			}
+			for id, c := range counts {
+				if id == 1 || float64(c) < 0.9*want || float64(c) > 1.1*want {
+					t.Errorf("peer %d drawn %d times, want about %.0f (and never self, 1)", id, c, want)
+				}
+			}
+			checkSwarm(t, sw)
+		})
 	}
 }

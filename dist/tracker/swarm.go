@@ -1,9 +1,6 @@
 package tracker
 
-import (
-	"math/rand/v2"
-	"net/netip"
-)
+import "net/netip"
 
 // peer is one announcer of a swarm. It is kept small (about 130 bytes, no
 // pointers to separate allocations) because a swarm may hold tens of
@@ -93,36 +90,6 @@ func (sw *swarm) setLeft(p *peer, left int64) {
 	sw.unlink(p)
 	p.left = left
 	sw.link(p)
-}
-
-// sample calls fn for up to n distinct peers drawn uniformly at random among
-// those other than self and, when self is a seed, among leechers only: a seed
-// has no use for other seeds. It costs O(n), not O(swarm): it runs a partial
-// Fisher-Yates shuffle in place over the two lists as if they were one
-// (which list the next pick comes from is drawn in proportion to what each
-// has left), and the lists are unordered anyway.
-func (sw *swarm) sample(self *peer, n int, fn func(*peer)) {
-	// Move self past the end of its list's candidates so it is never drawn.
-	ns, nl := len(sw.seeds), len(sw.leechers)
-	if self.seed() {
-		swapIn(sw.seeds, int(self.idx), ns-1)
-		ns = 0 // seeds are no candidates for a seed
-	} else {
-		swapIn(sw.leechers, int(self.idx), nl-1)
-		nl--
-	}
-	ps, pl := 0, 0 // picked so far from each list: the first ps/pl entries
-	for ps+pl < n && ps+pl < ns+nl {
-		if r := rand.IntN(ns - ps + nl - pl); r < ns-ps {
-			swapIn(sw.seeds, ps, ps+r)
-			fn(sw.seeds[ps])
-			ps++
-		} else {
-			swapIn(sw.leechers, pl, pl+r-(ns-ps))
-			fn(sw.leechers[pl])
-			pl++
-		}
-	}
 }
 
 // expire removes peers not seen since deadline and returns how many.

@@ -92,6 +92,7 @@ type Server struct {
 	allowed map[metainfo.Hash]string // from Allow: info-hash to token, "" for none
 	dir     dirState                 // from AllowDir; has its own lock for scans
 	scratch []*peer                  // reused by announces to collect the sample
+	seen    idxSet                   // reused by announces to draw the sample
 }
 
 // New returns a Server for cfg, with defaults applied. With an AllowDir it scans
