@@ -3,6 +3,7 @@ package tracker
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -99,8 +100,7 @@ func TestStatusAuth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := httptestRequest(tt.target, tt.auth)
-			rec := serveRec(s, req)
+			rec := serveRec(s, httptestRequest(tt.target, tt.auth))
 			if tt.want < 0 {
 				body := rec.Body.String()
 				if rec.Code != http.StatusUnauthorized || strings.Count(body, "\n") != 1 ||
@@ -109,27 +109,34 @@ func TestStatusAuth(t *testing.T) {
 				}
 				return
 			}
-			var st Status
-			if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || rec.Code != http.StatusOK {
-				t.Fatalf("got %d %q: %v", rec.Code, rec.Body, err)
-			}
-			if len(st.Swarms) != tt.want {
-				t.Errorf("got %d swarms, want %d: %+v", len(st.Swarms), tt.want, st.Swarms)
-			}
-			if tt.want == 1 && (st.Swarms[0].InfoHash != ihA.HexString() || st.Swarms[0].BytesLeft != 7) {
-				t.Errorf("swarm = %+v, want A's with 7 bytes left", st.Swarms[0])
-			}
-			for _, sw := range st.Swarms {
-				if sw.Peers != nil {
-					t.Errorf("peers listed without ?peers=1")
-				}
-			}
+			checkStatusSwarms(t, rec, tt.want, ihA.HexString())
 		})
 	}
 	// Without an admin token configured, nobody is admin.
 	open, _ := newTestServer(t, Config{})
 	if rec := serveRec(open, httptestRequest("/status", "Bearer ")); rec.Code != http.StatusUnauthorized {
 		t.Errorf("status with an empty admin token: %d, want 401", rec.Code)
+	}
+}
+
+// checkStatusSwarms checks a /status answer of want swarms without peers;
+// one swarm must be that of onlyHash, with 7 bytes left.
+func checkStatusSwarms(t *testing.T, rec *httptest.ResponseRecorder, want int, onlyHash string) {
+	t.Helper()
+	var st Status
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("got %d %q: %v", rec.Code, rec.Body, err)
+	}
+	if len(st.Swarms) != want {
+		t.Errorf("got %d swarms, want %d: %+v", len(st.Swarms), want, st.Swarms)
+	}
+	if want == 1 && (st.Swarms[0].InfoHash != onlyHash || st.Swarms[0].BytesLeft != 7) {
+		t.Errorf("swarm = %+v, want %s with 7 bytes left", st.Swarms[0], onlyHash)
+	}
+	for _, sw := range st.Swarms {
+		if sw.Peers != nil {
+			t.Errorf("peers listed without ?peers=1")
+		}
 	}
 }
 

@@ -153,6 +153,30 @@ func (s *Server) scanDirLocked() error {
 	if err != nil {
 		return fmt.Errorf("allow dir: %w", err)
 	}
+	reg := s.readDirEntries(dir, entries)
+	hashes, torrents := reg.hashes, reg.torrents
+	for ih := range reg.conflicts {
+		// Torrents of one content with different tokens: which one is
+		// current is unknowable, so none is answered.
+		s.log.Warn("tracker: info-hash registered with two different tokens in allow dir; not answering for it",
+			"info_hash", ih.HexString())
+		delete(hashes, ih)
+	}
+	s.dir.modTime, s.dir.torrents = fi.ModTime(), torrents
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ih := range hashes {
+		if _, ok := s.dir.hashes[ih]; !ok {
+			s.log.Info("tracker: info-hash registered from allow dir", "info_hash", ih.HexString())
+		}
+	}
+	s.dir.hashes = hashes
+	return nil
+}
+
+// readDirEntries collects the registrations of AllowDir's entries.
+func (s *Server) readDirEntries(dir string, entries []os.DirEntry) *dirScan {
 	reg := newDirScan(len(entries))
 	for _, e := range entries {
 		name := e.Name()
@@ -176,25 +200,7 @@ func (s *Server) scanDirLocked() error {
 		reg.torrents[path] = tf
 		reg.add(tf.hash, tf.token)
 	}
-	hashes, torrents := reg.hashes, reg.torrents
-	for ih := range reg.conflicts {
-		// Torrents of one content with different tokens: which one is
-		// current is unknowable, so none is answered.
-		s.log.Warn("tracker: info-hash registered with two different tokens in allow dir; not answering for it",
-			"info_hash", ih.HexString())
-		delete(hashes, ih)
-	}
-	s.dir.modTime, s.dir.torrents = fi.ModTime(), torrents
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for ih := range hashes {
-		if _, ok := s.dir.hashes[ih]; !ok {
-			s.log.Info("tracker: info-hash registered from allow dir", "info_hash", ih.HexString())
-		}
-	}
-	s.dir.hashes = hashes
-	return nil
+	return reg
 }
 
 // dirScan collects the registrations of one scan of AllowDir.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,10 +92,8 @@ func TestStatus(t *testing.T) {
 	if len(st.Swarms) != 3 {
 		t.Fatalf("got %d swarms, want 3: %+v", len(st.Swarms), st.Swarms)
 	}
-	for i := 1; i < len(st.Swarms); i++ {
-		if st.Swarms[i-1].InfoHash >= st.Swarms[i].InfoHash {
-			t.Errorf("swarms not sorted by info_hash: %s before %s", st.Swarms[i-1].InfoHash, st.Swarms[i].InfoHash)
-		}
+	if !slices.IsSortedFunc(st.Swarms, func(a, b Swarm) int { return strings.Compare(a.InfoHash, b.InfoHash) }) {
+		t.Errorf("swarms not sorted by info_hash")
 	}
 	byHash := map[string]Swarm{}
 	for _, sw := range st.Swarms {
