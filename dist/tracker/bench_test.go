@@ -95,6 +95,24 @@ func BenchmarkAnnounceHTTP10k(b *testing.B) {
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "announces/s")
 }
 
+// BenchmarkStatus10k measures /status of a 10,000-peer swarm, counts only
+// (what holds the lock: O(swarms)) and with ?peers=1 (the peers are copied
+// under the lock and formatted outside it).
+func BenchmarkStatus10k(b *testing.B) {
+	s, _ := swarm10k(b)
+	s.cfg.AdminToken = testAdminToken
+	for _, target := range []string{"/status", "/status?peers=1"} {
+		b.Run(target[1:], func(b *testing.B) {
+			req := httptestRequest(target, "Bearer "+testAdminToken)
+			w := discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				s.ServeHTTP(w, req)
+			}
+		})
+	}
+}
+
 type discardWriter struct{ h http.Header }
 
 func (w discardWriter) Header() http.Header         { return w.h }
