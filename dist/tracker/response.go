@@ -25,9 +25,10 @@ func (s *Server) announce(req *announceRequest) ([]byte, error) {
 		// Only the host that created the entry may move or stop it: a peer_id
 		// is no secret (every peer sees the others'), a source address cannot
 		// be forged over TCP. A host whose address changed is listed anew
-		// once its old entry expires.
-		return nil, badParam("peer_id", "already announced from another address: announce from %s, or wait %v for it to expire",
-			p.src, s.cfg.PeerTTL)
+		// once its old entry expires. The reason does not say from where:
+		// that is the other host's business.
+		return nil, badParam("peer_id", "already in the swarm, announced from another address; it is forgotten %v after its last announce",
+			s.cfg.PeerTTL)
 	}
 	if req.event == "stopped" {
 		if p != nil {

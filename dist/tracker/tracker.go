@@ -34,8 +34,11 @@ import (
 	"github.com/anacrolix/torrent/metainfo"
 )
 
-// Defaults applied by [New] to zero fields of [Config]. They are the original
-// murder tracker's datacenter tuning.
+// Defaults applied by [New] to zero fields of [Config]. The intervals are the
+// original murder tracker's datacenter tuning. Its 500 peers per answer are
+// not: with ten thousand hosts that is 3 KB and 500 dials per re-announce for
+// no gain, since a peer keeps at most a few dozen connections and asks again
+// every interval.
 const (
 	DefaultInterval    = 15 * time.Second
 	DefaultMinInterval = 5 * time.Second
@@ -61,6 +64,9 @@ type Config struct {
 	DefaultNumWant int
 	// AllowDir, if set, is a directory of .torrent files and/or empty files
 	// named by a 40-character hex info-hash; each registers its info-hash.
+	// A .torrent whose announce URL is /<token>/announce registers it with
+	// that token (see [AnnounceURL]); such files are secrets and belong in
+	// an owner-only directory.
 	AllowDir string
 	// AllowAll answers for any info-hash on the tokenless routes. Info-hashes
 	// registered with a token are still answered only to their token.
