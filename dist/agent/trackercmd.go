@@ -33,6 +33,17 @@ func allowLocally(runDir string, ih metainfo.Hash) error {
 // it generates when given no --admin-token-file.
 func adminTokenPath(runDir string) string { return filepath.Join(runDir, "tracker.admin-token") }
 
+// allowTorrentLocally registers tf with a tracker run from runDir on this
+// host by copying the torrent into its allow dir (owner-only), so that the
+// tracker also learns the transfer token its announce URL carries.
+func allowTorrentLocally(runDir string, tf *torrentFile) error {
+	dir := allowedDir(runDir)
+	if err := ensurePrivateDir(dir); err != nil {
+		return err
+	}
+	return tracker.AllowTorrent(dir, tf.mi)
+}
+
 // trackerOpts are the tracker's flags, shared by the command and its
 // detached worker.
 type trackerOpts struct {
@@ -147,7 +158,7 @@ func runRegister(ctx context.Context, env *runEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := allowLocally(*runDir, tf.mi.HashInfoBytes()); err != nil {
+		if err := allowTorrentLocally(*runDir, tf); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.stdout, "registered %s (%s)\n", p, tf.mi.HashInfoBytes().HexString())

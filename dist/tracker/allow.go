@@ -55,6 +55,31 @@ func AllowFile(dir string, ih metainfo.Hash) error {
 	return nil
 }
 
+// AllowTorrent registers mi's info-hash in dir, an AllowDir, by writing the
+// torrent there as <hex info-hash>.torrent: with the token its announce URLs
+// carry, if any. The file is owner-only (it holds the transfer's token) and
+// appears atomically. A torrent with a malformed token, or two, is refused.
+func AllowTorrent(dir string, mi *metainfo.MetaInfo) error {
+	name := mi.HashInfoBytes().HexString()
+	if _, err := torrentToken(mi); err != nil {
+		return fmt.Errorf("allow %s in %s: %w", name, dir, err)
+	}
+	f, err := os.CreateTemp(dir, "."+name+".*.tmp") // mode 0600
+	if err != nil {
+		return fmt.Errorf("allow %s in %s: %w", name, dir, err)
+	}
+	tmp := f.Name()
+	err = errors.Join(mi.Write(f), f.Close())
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name+".torrent"))
+	}
+	if err != nil {
+		_ = os.Remove(tmp) // best effort; the error that matters is err
+		return fmt.Errorf("allow %s in %s: %w", name, dir, err)
+	}
+	return nil
+}
+
 // authorized reports whether the tracker answers for ih to a request that
 // presents token ("" on the tokenless routes). An info-hash registered with a
 // token is answered only to that token; one registered without, and with

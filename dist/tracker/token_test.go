@@ -286,3 +286,35 @@ func TestTokenScrape(t *testing.T) {
 		})
 	}
 }
+
+func TestAllowTorrent(t *testing.T) {
+	dir := t.TempDir()
+	info, err := bencode.Marshal(metainfo.Info{Name: "x", PieceLength: 16 << 10, Length: 3, Pieces: make([]byte, 20)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mi := &metainfo.MetaInfo{InfoBytes: info, Announce: AnnounceURL("h", 1, tokA)}
+	if err := AllowTorrent(dir, mi); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, mi.HashInfoBytes().HexString()+".torrent")
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("registered torrent: %v, %v; want mode 0600", fi, err)
+	}
+	s, _ := newTestServer(t, Config{AllowDir: dir})
+	mustAnnounceAt(t, s, "/"+tokA+"/announce", annQuery(mi.HashInfoBytes(), "p", 1, 1))
+	if r := announce(t, s, "10.0.0.1:1", annQuery(mi.HashInfoBytes(), "p", 1, 1)); r.FailureReason == "" {
+		t.Error("tokened torrent answered without its token")
+	}
+
+	bad := &metainfo.MetaInfo{InfoBytes: info, Announce: "http://h:1/short/announce"}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := AllowTorrent(dir, bad); err == nil || !strings.Contains(err.Error(), "token") {
+		t.Errorf("AllowTorrent of a malformed token: %v, want an error about the token", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("refused torrent left %d entries in the allow dir", len(entries))
+	}
+}
