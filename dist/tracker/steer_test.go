@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestPeerCap(t *testing.T) {
@@ -179,5 +180,13 @@ func TestSampleUniform(t *testing.T) {
 			}
 			checkSwarm(t, sw)
 		})
+	}
+}
+
+// TestPeerSize guards the memory of a 20,000-peer swarm: a peer holds no
+// maps or strings, and stays within two cache lines.
+func TestPeerSize(t *testing.T) {
+	if n := unsafe.Sizeof(peer{}); n > 128 {
+		t.Errorf("peer is %d bytes, want at most 128", n)
 	}
 }

@@ -2,7 +2,7 @@ package tracker
 
 import "net/netip"
 
-// peer is one announcer of a swarm. It is kept small (about 130 bytes, no
+// peer is one announcer of a swarm. It is kept small (120 bytes, no
 // pointers to separate allocations) because a swarm may hold tens of
 // thousands of them.
 //
