@@ -160,7 +160,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	filter := q.Get("token")
 	if !s.isAdmin(r) {
 		b := bearer(r)
-		if b == "" || ValidToken(b) != nil || (filter != "" && filter != b) || len(s.hashesOf(b)) == 0 {
+		if b == "" || ValidToken(b) != nil || (filter != "" && filter != b) || !s.transferExists(b) {
 			unauthorized(w, "send Authorization: Bearer with the admin token, or with a transfer's token")
 			return
 		}
@@ -178,4 +178,18 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// transferExists reports whether some info-hash is registered with token,
+// rescanning AllowDir (rate-limited) before saying no: the controller may
+// follow a transfer the moment it registered it.
+func (s *Server) transferExists(token string) bool {
+	if len(s.hashesOf(token)) > 0 {
+		return true
+	}
+	if s.cfg.AllowDir == "" {
+		return false
+	}
+	s.rescan()
+	return len(s.hashesOf(token)) > 0
 }

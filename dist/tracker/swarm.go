@@ -2,9 +2,9 @@ package tracker
 
 import "net/netip"
 
-// peer is one announcer of a swarm. It is kept small (120 bytes, no
-// pointers to separate allocations) because a swarm may hold tens of
-// thousands of them.
+// peer is one announcer of a swarm. It is kept small (120 bytes, and no
+// allocation of its own: no maps, no strings) because a swarm may hold tens
+// of thousands of them.
 //
 // A peer is identified by its peer_id alone. The optional key is not part of
 // it: one client may announce with different keys (anacrolix's own announces
