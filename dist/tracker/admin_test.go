@@ -2,6 +2,7 @@ package tracker
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -178,4 +179,48 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s = %q, want %s", name, samples[name], want)
 		}
 	}
+}
+
+// A transfer registered in the allow dir after the last scan can be followed
+// on /status at once with its token.
+func TestStatusTokenFromAllowDir(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := newTestServer(t, Config{AllowDir: dir})
+	ih := writeTorrentAnnouncing(t, filepath.Join(dir, "late.torrent"), "late", AnnounceURL("h", 1, tokA))
+	rec := serveRec(s, httptestRequest("/status", "Bearer "+tokA))
+	var st Status
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || len(st.Swarms) != 1 || st.Swarms[0].InfoHash != ih.HexString() {
+		t.Errorf("status with a freshly registered token: %d %q", rec.Code, rec.Body)
+	}
+}
+
+// Status, metrics and announces run concurrently (for the race detector),
+// and a status with peers is consistent with its counts.
+func TestStatusConcurrent(t *testing.T) {
+	ih := hashOf("concurrent")
+	s, _ := newTestServer(t, Config{AdminToken: testAdminToken}, ih)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 2000 {
+			get(t, s, fmt.Sprintf("10.0.%d.%d:1", i/200, i%200+1), "/announce?"+annQuery(ih, fmt.Sprint(i%300), 1, int64(i%3)).Encode())
+		}
+	}()
+	for range 50 {
+		for _, target := range []string{"/status?peers=1", "/metrics"} {
+			rec := serveRec(s, httptestRequest(target, "Bearer "+testAdminToken))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: %d", target, rec.Code)
+			}
+		}
+		var st Status
+		rec := serveRec(s, httptestRequest("/status?peers=1", "Bearer "+testAdminToken))
+		if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil {
+			t.Fatal(err)
+		}
+		if sw := st.Swarms[0]; len(sw.Peers) != sw.Complete+sw.Incomplete {
+			t.Errorf("status lists %d peers, counts %d+%d", len(sw.Peers), sw.Complete, sw.Incomplete)
+		}
+	}
+	<-done
 }
