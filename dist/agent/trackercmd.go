@@ -29,13 +29,28 @@ func allowLocally(runDir string, ih metainfo.Hash) error {
 	return tracker.AllowFile(dir, ih)
 }
 
+// adminTokenPath is where a tracker run from runDir writes the admin token
+// it generates when given no --admin-token-file.
+func adminTokenPath(runDir string) string { return filepath.Join(runDir, "tracker.admin-token") }
+
+// allowTorrentLocally registers tf with a tracker run from runDir on this
+// host by copying the torrent into its allow dir (owner-only), so that the
+// tracker also learns the transfer token its announce URL carries.
+func allowTorrentLocally(runDir string, tf *torrentFile) error {
+	dir := allowedDir(runDir)
+	if err := ensurePrivateDir(dir); err != nil {
+		return err
+	}
+	return tracker.AllowTorrent(dir, tf.mi)
+}
+
 // trackerOpts are the tracker's flags, shared by the command and its
 // detached worker.
 type trackerOpts struct {
-	port, maxPeers   int
-	addr, runDir     string
-	detach, allowAll bool
-	interval, ttl    time.Duration
+	port, maxPeers, maxSwarm int
+	addr, runDir, adminToken string
+	detach, allowAll         bool
+	interval, ttl            time.Duration
 }
 
 func parseTracker(args []string) (*trackerOpts, error) {
@@ -47,19 +62,28 @@ func parseTracker(args []string) (*trackerOpts, error) {
 	fs.String("tag", "", "unused; accepted for uniformity with the other daemons")
 	fs.BoolVar(&o.detach, "detach", false, "run in the background (own session, pid file, log file)")
 	fs.BoolVar(&o.allowAll, "allow-all", false, "answer for any info-hash, not only registered ones")
-	fs.IntVar(&o.maxPeers, "max-numwant", 500, "most peers in one answer")
+	fs.IntVar(&o.maxPeers, "max-numwant", tracker.DefaultMaxNumWant, "most peers in one answer (a client asking none gets 50)")
+	fs.IntVar(&o.maxSwarm, "max-peers-per-swarm", tracker.DefaultMaxPeersPerSwarm, "most peers listed in one swarm; more are refused")
+	fs.StringVar(&o.adminToken, "admin-token-file", "",
+		"file (mode 0600) holding the token that opens /status and /metrics (default: generate one into RUN-DIR/tracker.admin-token)")
 	fs.DurationVar(&o.interval, "interval", 15*time.Second, "re-announce interval")
 	fs.DurationVar(&o.ttl, "peer-ttl", 2*time.Minute, "forget peers that have not announced for this long")
 	if _, err := parseFlags(fs, args, 0, 0); err != nil {
 		return nil, err
 	}
-	if o.port < 1 || o.port > 65535 {
+	switch {
+	case o.port < 1 || o.port > 65535:
 		return nil, usagef("--port %d is not a port number", o.port)
+	case o.maxPeers < 1:
+		return nil, usagef("--max-numwant %d: want at least 1", o.maxPeers)
+	case o.maxSwarm < 1:
+		return nil, usagef("--max-peers-per-swarm %d: want at least 1", o.maxSwarm)
 	}
 	return o, nil
 }
 
-// runTracker: tracker [--port 8998] [--address ADDR] [--detach].
+// runTracker: tracker [--port 8998] [--address ADDR] [--detach]
+// [--admin-token-file PATH] [--max-peers-per-swarm N].
 func runTracker(ctx context.Context, env *runEnv, args []string) error {
 	o, err := parseTracker(args)
 	if err != nil {
@@ -73,20 +97,32 @@ func runTracker(ctx context.Context, env *runEnv, args []string) error {
 
 func trackerWork(ctx context.Context, env *runEnv, o *trackerOpts) error {
 	rep := newReporter(env.stdout)
-	err := serveTracker(ctx, rep, o.runDir, net.JoinHostPort(o.addr, strconv.Itoa(o.port)), tracker.Config{
+	err := serveTracker(ctx, rep, o.runDir, net.JoinHostPort(o.addr, strconv.Itoa(o.port)), o.adminToken, tracker.Config{
 		Interval: o.interval, MinInterval: o.interval / 3, PeerTTL: o.ttl,
-		MaxNumWant: o.maxPeers, DefaultNumWant: o.maxPeers, AllowAll: o.allowAll,
+		MaxNumWant: o.maxPeers, AllowAll: o.allowAll, MaxPeersPerSwarm: o.maxSwarm,
 	})
 	rep.finish("ready", err)
 	return err
 }
 
-func serveTracker(ctx context.Context, rep *reporter, runDir, addr string, cfg tracker.Config) error {
+// serveTracker runs the tracker from runDir on addr. The admin token comes
+// from adminTokenFile, or, when that is "", is generated into the run dir.
+func serveTracker(ctx context.Context, rep *reporter, runDir, addr, adminTokenFile string, cfg tracker.Config) error {
 	release, err := holdPidFile(runDir, "tracker", "")
 	if err != nil {
 		return err
 	}
 	defer release()
+	// After the pid file: a second tracker must not replace the token of
+	// the one running.
+	if adminTokenFile != "" {
+		cfg.AdminToken, err = tracker.LoadAdminToken(adminTokenFile)
+	} else {
+		cfg.AdminToken, err = tracker.WriteAdminToken(adminTokenPath(runDir))
+	}
+	if err != nil {
+		return err
+	}
 	cfg.AllowDir = allowedDir(runDir)
 	if err := ensurePrivateDir(cfg.AllowDir); err != nil {
 		return err
@@ -122,7 +158,7 @@ func runRegister(ctx context.Context, env *runEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := allowLocally(*runDir, tf.mi.HashInfoBytes()); err != nil {
+		if err := allowTorrentLocally(*runDir, tf); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.stdout, "registered %s (%s)\n", p, tf.mi.HashInfoBytes().HexString())

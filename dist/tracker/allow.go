@@ -19,7 +19,7 @@ const rescanEvery = time.Second
 
 // dirState is what the last scan of AllowDir found.
 type dirState struct {
-	hashes map[metainfo.Hash]struct{} // guarded by Server.mu
+	hashes map[metainfo.Hash]string // info-hash to its token ("" for none); guarded by Server.mu
 
 	scanMu   sync.Mutex // serializes scans; guards the fields below
 	lastScan time.Time
@@ -31,6 +31,7 @@ type torrentFile struct {
 	modTime time.Time
 	size    int64
 	hash    metainfo.Hash
+	token   string // from its announce URLs; "" for a tokenless torrent
 }
 
 // AllowFile registers ih in dir, an AllowDir, by creating an empty file named
@@ -54,19 +55,63 @@ func AllowFile(dir string, ih metainfo.Hash) error {
 	return nil
 }
 
-// registered reports whether the tracker answers for ih, rescanning AllowDir
-// (rate-limited) when ih is not known yet.
-func (s *Server) registered(ih metainfo.Hash) bool {
-	if s.cfg.AllowAll || s.known(ih) {
+// AllowTorrent registers mi's info-hash in dir, an AllowDir, by writing the
+// torrent there as <hex info-hash>.torrent: with the token its announce URLs
+// carry, if any. The file is owner-only (it holds the transfer's token) and
+// appears atomically. A torrent with a malformed token, or two, is refused.
+func AllowTorrent(dir string, mi *metainfo.MetaInfo) error {
+	name := mi.HashInfoBytes().HexString()
+	if _, err := torrentToken(mi); err != nil {
+		return fmt.Errorf("allow %s in %s: %w", name, dir, err)
+	}
+	f, err := os.CreateTemp(dir, "."+name+".*.tmp") // mode 0600
+	if err != nil {
+		return fmt.Errorf("allow %s in %s: %w", name, dir, err)
+	}
+	tmp := f.Name()
+	err = errors.Join(mi.Write(f), f.Close())
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name+".torrent"))
+	}
+	if err != nil {
+		_ = os.Remove(tmp) // best effort; the error that matters is err
+		return fmt.Errorf("allow %s in %s: %w", name, dir, err)
+	}
+	return nil
+}
+
+// authorized reports whether the tracker answers for ih to a request that
+// presents token ("" on the tokenless routes). An info-hash registered with a
+// token is answered only to that token; one registered without, and with
+// AllowAll any unregistered one, only on the tokenless routes. A refusal
+// rescans AllowDir (rate-limited) and asks again: the torrent may have just
+// been registered, or re-made with a new token.
+func (s *Server) authorized(ih metainfo.Hash, token string) bool {
+	if s.authorizedNow(ih, token) {
 		return true
 	}
 	if s.cfg.AllowDir == "" {
 		return false
 	}
 	s.rescan()
-	return s.known(ih)
+	return s.authorizedNow(ih, token)
 }
 
+func (s *Server) authorizedNow(ih metainfo.Hash, token string) bool {
+	s.mu.Lock()
+	reg, ok := s.registrationLocked(ih)
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		return s.cfg.AllowAll && token == ""
+	case reg == "":
+		return token == ""
+	default:
+		return token != "" && tokensEqual(token, reg)
+	}
+}
+
+// known reports whether ih is registered, with or without a token.
 func (s *Server) known(ih metainfo.Hash) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -76,11 +121,24 @@ func (s *Server) known(ih metainfo.Hash) bool {
 // knownLocked reports whether ih was allowed explicitly or by AllowDir.
 // Called with s.mu held.
 func (s *Server) knownLocked(ih metainfo.Hash) bool {
-	_, ok := s.allowed[ih]
-	if !ok {
-		_, ok = s.dir.hashes[ih]
-	}
+	_, ok := s.registrationLocked(ih)
 	return ok
+}
+
+// registrationLocked returns the token ih is registered with and whether it
+// is registered at all. A token wins over a tokenless registration of the
+// same info-hash (a leftover marker file must not open a tokened transfer),
+// and Allow's over AllowDir's. Called with s.mu held.
+func (s *Server) registrationLocked(ih metainfo.Hash) (token string, ok bool) {
+	a, okA := s.allowed[ih]
+	d, okD := s.dir.hashes[ih]
+	switch {
+	case a != "":
+		return a, true
+	case d != "":
+		return d, true
+	}
+	return "", okA || okD
 }
 
 // rescan scans AllowDir if the last scan is older than rescanEvery or the
@@ -120,29 +178,14 @@ func (s *Server) scanDirLocked() error {
 	if err != nil {
 		return fmt.Errorf("allow dir: %w", err)
 	}
-	hashes := make(map[metainfo.Hash]struct{}, len(entries))
-	torrents := make(map[string]torrentFile)
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") || e.IsDir() {
-			continue // temporary files of AllowFile, and such
-		}
-		if ih, ok := hexName(name); ok {
-			hashes[ih] = struct{}{}
-			continue
-		}
-		if !strings.HasSuffix(name, ".torrent") {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		tf, err := s.loadTorrent(path)
-		if err != nil {
-			// Maybe still being written: the next rescan retries.
-			s.log.Warn("tracker: skipping unreadable torrent in allow dir", "path", path, "err", err)
-			continue
-		}
-		torrents[path] = tf
-		hashes[tf.hash] = struct{}{}
+	reg := s.readDirEntries(dir, entries)
+	hashes, torrents := reg.hashes, reg.torrents
+	for ih := range reg.conflicts {
+		// Torrents of one content with different tokens: which one is
+		// current is unknowable, so none is answered.
+		s.log.Warn("tracker: info-hash registered with two different tokens in allow dir; not answering for it",
+			"info_hash", ih.HexString())
+		delete(hashes, ih)
 	}
 	s.dir.modTime, s.dir.torrents = fi.ModTime(), torrents
 
@@ -157,7 +200,62 @@ func (s *Server) scanDirLocked() error {
 	return nil
 }
 
-// loadTorrent returns the info-hash of a .torrent file, from the cache of the
+// readDirEntries collects the registrations of AllowDir's entries.
+func (s *Server) readDirEntries(dir string, entries []os.DirEntry) *dirScan {
+	reg := newDirScan(len(entries))
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || e.IsDir() {
+			continue // temporary files of AllowFile, and such
+		}
+		if ih, ok := hexName(name); ok {
+			reg.add(ih, "")
+			continue
+		}
+		if !strings.HasSuffix(name, ".torrent") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		tf, err := s.loadTorrent(path)
+		if err != nil {
+			// Maybe still being written: the next rescan retries.
+			s.log.Warn("tracker: skipping unreadable torrent in allow dir", "path", path, "err", err)
+			continue
+		}
+		reg.torrents[path] = tf
+		reg.add(tf.hash, tf.token)
+	}
+	return reg
+}
+
+// dirScan collects the registrations of one scan of AllowDir.
+type dirScan struct {
+	hashes    map[metainfo.Hash]string // info-hash to token
+	conflicts map[metainfo.Hash]bool   // registered with two different tokens
+	torrents  map[string]torrentFile
+}
+
+func newDirScan(n int) *dirScan {
+	return &dirScan{
+		hashes:    make(map[metainfo.Hash]string, n),
+		conflicts: make(map[metainfo.Hash]bool),
+		torrents:  make(map[string]torrentFile),
+	}
+}
+
+// add registers ih with token. A token wins over a tokenless entry of the
+// same info-hash (a leftover marker file must not open a tokened transfer).
+func (d *dirScan) add(ih metainfo.Hash, token string) {
+	prev, seen := d.hashes[ih]
+	switch {
+	case !seen || prev == "":
+		d.hashes[ih] = token
+	case token != "" && token != prev:
+		d.conflicts[ih] = true
+	}
+}
+
+// loadTorrent returns the info-hash and token of a .torrent file, from the cache of the
 // previous scan if the file did not change.
 func (s *Server) loadTorrent(path string) (torrentFile, error) {
 	fi, err := os.Stat(path)
@@ -171,7 +269,11 @@ func (s *Server) loadTorrent(path string) (torrentFile, error) {
 	if err != nil {
 		return torrentFile{}, err
 	}
-	return torrentFile{modTime: fi.ModTime(), size: fi.Size(), hash: mi.HashInfoBytes()}, nil
+	token, err := torrentToken(mi)
+	if err != nil {
+		return torrentFile{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return torrentFile{modTime: fi.ModTime(), size: fi.Size(), hash: mi.HashInfoBytes(), token: token}, nil
 }
 
 // hexName parses a marker file name: 40 hex digits.

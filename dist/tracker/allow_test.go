@@ -139,7 +139,7 @@ func TestNewConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Interval: 15 * time.Second, MinInterval: 5 * time.Second, PeerTTL: 2 * time.Minute,
-		MaxNumWant: 500, DefaultNumWant: 500}
+		MaxNumWant: 200, DefaultNumWant: 50, MaxPeersPerSwarm: 20000}
 	if s.cfg != want {
 		t.Errorf("defaults = %+v, want %+v", s.cfg, want)
 	}
@@ -148,6 +148,9 @@ func TestNewConfig(t *testing.T) {
 		"TTL not above interval":      {Interval: time.Minute, PeerTTL: time.Minute},
 		"negative max numwant":        {MaxNumWant: -1},
 		"sub-second interval":         {Interval: time.Millisecond},
+		"negative peers per swarm":    {MaxPeersPerSwarm: -1},
+		"short admin token":           {AdminToken: "short"},
+		"admin token with a space":    {AdminToken: "0123456789 abcdef"},
 	} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("%s: New accepted %+v", name, cfg)

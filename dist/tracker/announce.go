@@ -17,9 +17,11 @@ const maxKeyLen = 64
 // announceRequest is a validated /announce query.
 type announceRequest struct {
 	infoHash                   metainfo.Hash
+	token                      string // of the path; "" on /announce
 	peerID                     [20]byte
 	key                        string
-	addr                       netip.AddrPort
+	addr                       netip.AddrPort // announced to other peers
+	src                        netip.Addr     // the connection's source; invalid if unknown
 	uploaded, downloaded, left int64
 	event                      string
 	compact, noPeerID          bool
@@ -30,6 +32,12 @@ type announceRequest struct {
 type requestError struct{ msg string }
 
 func (e *requestError) Error() string { return e.msg }
+
+// errUnauthorized answers a request on a token path whose token does not
+// match the info-hash's registration. It is the same whether the info-hash
+// is unknown, registered with another token or without one, or the token is
+// malformed, so that it reveals nothing.
+var errUnauthorized = &requestError{msg: "unknown or unauthorized transfer"}
 
 func badParam(name, format string, args ...any) error {
 	return &requestError{msg: name + ": " + fmt.Sprintf(format, args...)}
@@ -45,13 +53,14 @@ func quote(v string) string {
 	return strconv.Quote(v)
 }
 
-// parseAnnounce validates the announce query of r.
-func (s *Server) parseAnnounce(r *http.Request) (*announceRequest, error) {
+// parseAnnounce validates the announce query of r, which came on the path
+// of token ("" for /announce).
+func (s *Server) parseAnnounce(r *http.Request, token string) (*announceRequest, error) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, &requestError{msg: "malformed query string: " + err.Error()}
 	}
-	req := &announceRequest{}
+	req := &announceRequest{token: token}
 	if req.infoHash, err = param20(q, "info_hash"); err != nil {
 		return nil, err
 	}
@@ -61,7 +70,7 @@ func (s *Server) parseAnnounce(r *http.Request) (*announceRequest, error) {
 	if req.key = q.Get("key"); len(req.key) > maxKeyLen {
 		return nil, badParam("key", "longer than %d bytes", maxKeyLen)
 	}
-	if req.addr, err = announceAddr(r, q); err != nil {
+	if req.addr, req.src, err = announceAddr(r, q); err != nil {
 		return nil, err
 	}
 	if req.uploaded, err = paramInt(q, "uploaded", false); err != nil {
@@ -137,47 +146,79 @@ func paramBool(q url.Values, name string, def bool) (bool, error) {
 
 // announceAddr is where other peers reach the announcer: the ip parameter if
 // given (the fleet sends its own address, which is right even behind NAT or
-// with several interfaces), else the request's source address.
-func announceAddr(r *http.Request, q url.Values) (netip.AddrPort, error) {
+// with several interfaces), else the request's source address. It also
+// returns the source address, which owns the peer's entry.
+func announceAddr(r *http.Request, q url.Values) (addr netip.AddrPort, src netip.Addr, err error) {
 	ps := q.Get("port")
 	port, err := strconv.ParseUint(ps, 10, 16)
 	if err != nil || port == 0 {
 		if !q.Has("port") {
-			return netip.AddrPort{}, badParam("port", "missing")
+			return addr, src, badParam("port", "missing")
 		}
-		return netip.AddrPort{}, badParam("port", "must be an integer in 1..65535, got %s", quote(ps))
+		return addr, src, badParam("port", "must be an integer in 1..65535, got %s", quote(ps))
 	}
-	var ip netip.Addr
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		src = ap.Addr().WithZone("").Unmap()
+	}
+	ip, name := src, "source address"
 	if v := q["ip"]; len(v) > 0 && v[0] != "" {
 		// Only the first ip counts: anacrolix clients list one per family.
 		if ip, err = netip.ParseAddr(v[0]); err != nil {
-			return netip.AddrPort{}, badParam("ip", "must be an IPv4 or IPv6 address, got %s", quote(v[0]))
+			return addr, src, badParam("ip", "must be an IPv4 or IPv6 address, got %s", quote(v[0]))
 		}
-	} else {
-		src, err := netip.ParseAddrPort(r.RemoteAddr)
-		if err != nil {
-			return netip.AddrPort{}, &requestError{msg: "cannot determine your address; send ip"}
-		}
-		ip = src.Addr()
+		name = "ip"
+	} else if !src.IsValid() {
+		return addr, src, &requestError{msg: "cannot determine your address; send ip"}
 	}
 	// Zones mean nothing to other hosts; mapped IPv4 belongs in the IPv4 list.
-	return netip.AddrPortFrom(ip.WithZone("").Unmap(), uint16(port)), nil
+	ip = ip.WithZone("").Unmap()
+	if !usableAddr(ip) {
+		// Such an address would make every peer of the swarm dial a broadcast
+		// or multicast group, or nothing: a way to steer the fleet's traffic.
+		return addr, src, badParam(name, "%s is unspecified, broadcast, multicast or link-local: not a peer address", ip)
+	}
+	return netip.AddrPortFrom(ip, uint16(port)), src, nil
 }
 
-func (s *Server) serveAnnounce(w http.ResponseWriter, r *http.Request) {
-	req, err := s.parseAnnounce(r)
+var broadcast4 = netip.AddrFrom4([4]byte{255, 255, 255, 255})
+
+// usableAddr reports whether other peers can connect to ip.
+func usableAddr(ip netip.Addr) bool {
+	return !ip.IsUnspecified() && ip != broadcast4 && !ip.IsMulticast() &&
+		!ip.IsLinkLocalUnicast() && !ip.IsLinkLocalMulticast()
+}
+
+// serveAnnounce answers an announce that came on the path of token ("" for
+// /announce).
+func (s *Server) serveAnnounce(w http.ResponseWriter, r *http.Request, token string) {
+	s.announces.Add(1)
+	body, err := s.answerAnnounce(r, token)
 	if err != nil {
+		s.announcesFailed.Add(1)
 		s.fail(w, err)
 		return
 	}
-	if !s.registered(req.infoHash) {
-		s.fail(w, &requestError{msg: "unregistered info_hash " + req.infoHash.HexString() + ": this tracker does not track that torrent"})
-		return
+	writeBencode(w, body)
+}
+
+func (s *Server) answerAnnounce(r *http.Request, token string) ([]byte, error) {
+	if token != "" && ValidToken(token) != nil {
+		return nil, errUnauthorized
+	}
+	req, err := s.parseAnnounce(r, token)
+	if err != nil {
+		return nil, err
+	}
+	if !s.authorized(req.infoHash, token) {
+		if token != "" {
+			return nil, errUnauthorized
+		}
+		return nil, &requestError{msg: "unregistered info_hash " + req.infoHash.HexString() + ": this tracker does not track that torrent"}
 	}
 	if req.event != "" {
 		// Events are rare (a few per peer per transfer), unlike re-announces.
 		s.log.Debug("tracker: announce", "event", req.event, "info_hash", req.infoHash.HexString(),
 			"peer_id", hex.EncodeToString(req.peerID[:]), "addr", req.addr.String(), "left", req.left)
 	}
-	writeBencode(w, s.announce(req))
+	return s.announce(req)
 }

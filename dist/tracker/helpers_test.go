@@ -97,6 +97,22 @@ func get(t *testing.T, h http.Handler, remote, target string) *httptest.Response
 	return rec
 }
 
+// testAdminToken is the admin token of tests that read /status or /metrics.
+const testAdminToken = "test-admin-token-0123456789"
+
+// getAuth serves one GET of target bearing token (none if "").
+func getAuth(t *testing.T, h http.Handler, target, token string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.RemoteAddr = "10.0.0.1:1"
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
 // announce sends q from remote and decodes the answer, which must be a 200.
 func announce(t *testing.T, h http.Handler, remote string, q url.Values) announceResp {
 	t.Helper()
@@ -169,4 +185,21 @@ func addrs(ps []gotPeer) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// httptestRequest is a GET of target from 10.0.0.1 with the given
+// Authorization header (none if "").
+func httptestRequest(target, auth string) *http.Request {
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.RemoteAddr = "10.0.0.1:1"
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	return req
+}
+
+func serveRec(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }

@@ -2,6 +2,7 @@ package tracker
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,8 +11,8 @@ import (
 )
 
 // announce records req in its swarm and returns the bencoded answer.
-func (s *Server) announce(req *announceRequest) []byte {
-	now := s.now()
+func (s *Server) announce(req *announceRequest) ([]byte, error) {
+	now := s.now().UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sw := s.swarms[req.infoHash]
@@ -19,16 +20,27 @@ func (s *Server) announce(req *announceRequest) []byte {
 		sw = newSwarm()
 		s.swarms[req.infoHash] = sw
 	}
-	k := peerKey{id: req.peerID}
-	p := sw.peers[k]
+	p := sw.peers[req.peerID]
+	if p != nil && p.src != req.src {
+		// Only the host that created the entry may move or stop it: a peer_id
+		// is no secret (every peer sees the others'), a source address cannot
+		// be forged over TCP. A host whose address changed is listed anew
+		// once its old entry expires. The reason does not say from where:
+		// that is the other host's business.
+		return nil, badParam("peer_id", "already in the swarm, announced from another address; it is forgotten %v after its last announce",
+			s.cfg.PeerTTL)
+	}
 	if req.event == "stopped" {
 		if p != nil {
 			sw.remove(p)
 		}
-		return s.encodeAnnounce(sw, nil, req)
+		return s.encodeAnnounce(sw, nil, req), nil
 	}
 	if p == nil {
-		p = &peer{peerKey: k, left: req.left}
+		if sw.size() >= s.cfg.MaxPeersPerSwarm {
+			return nil, &requestError{msg: fmt.Sprintf("swarm full: it has %d peers, the most this tracker lists", sw.size())}
+		}
+		p = &peer{id: req.peerID, src: req.src, left: req.left}
 		sw.add(p)
 	} else {
 		sw.setLeft(p, req.left)
@@ -40,7 +52,7 @@ func (s *Server) announce(req *announceRequest) []byte {
 		p.completed = true
 		sw.downloaded++
 	}
-	return s.encodeAnnounce(sw, p, req)
+	return s.encodeAnnounce(sw, p, req), nil
 }
 
 // encodeAnnounce answers self (nil: no peers) in sw. Called with s.mu held.
@@ -49,7 +61,7 @@ func (s *Server) announce(req *announceRequest) []byte {
 func (s *Server) encodeAnnounce(sw *swarm, self *peer, req *announceRequest) []byte {
 	picked := s.scratch[:0]
 	if self != nil {
-		sw.sample(self, req.numWant, func(p *peer) { picked = append(picked, p) })
+		sw.sample(self, req.numWant, &s.seen, func(p *peer) { picked = append(picked, p) })
 	}
 	// Keep the scratch slice for the next announce, without pinning peers.
 	defer func() { clear(picked); s.scratch = picked[:0] }()
@@ -60,8 +72,8 @@ func (s *Server) encodeAnnounce(sw *swarm, self *peer, req *announceRequest) []b
 	}
 	b := make([]byte, 0, 96+len(picked)*per)
 	b = append(b, 'd')
-	b = appendInt(appendStr(b, "complete"), int64(sw.seeds))
-	b = appendInt(appendStr(b, "incomplete"), int64(sw.leechers()))
+	b = appendInt(appendStr(b, "complete"), int64(len(sw.seeds)))
+	b = appendInt(appendStr(b, "incomplete"), int64(len(sw.leechers)))
 	b = appendInt(appendStr(b, "interval"), int64(s.cfg.Interval/time.Second))
 	b = appendInt(appendStr(b, "min interval"), int64(s.cfg.MinInterval/time.Second))
 	if req.compact {

@@ -1,14 +1,8 @@
 package tracker
 
 import (
-	"cmp"
-	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
@@ -21,9 +15,15 @@ type scrapeFile struct {
 	Incomplete int `bencode:"incomplete"`
 }
 
-// serveScrape answers for the info_hash parameters that are registered, or for
-// every registered info-hash when there is none.
-func (s *Server) serveScrape(w http.ResponseWriter, r *http.Request) {
+// serveScrape answers a scrape that came on the path of token ("" for
+// /scrape): for the info_hash parameters the token opens, or, when there is
+// none, for every info-hash registered with that token (on /scrape: every
+// tokenless one). It never lists another token's transfers.
+func (s *Server) serveScrape(w http.ResponseWriter, r *http.Request, token string) {
+	if token != "" && ValidToken(token) != nil {
+		s.fail(w, errUnauthorized)
+		return
+	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		s.fail(w, &requestError{msg: "malformed query string: " + err.Error()})
@@ -35,7 +35,7 @@ func (s *Server) serveScrape(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, badParam("info_hash", "must be 20 bytes, got %d", len(v)))
 			return
 		}
-		if ih := metainfo.Hash([]byte(v)); s.registered(ih) {
+		if ih := metainfo.Hash([]byte(v)); s.authorized(ih, token) {
 			hashes = append(hashes, ih)
 		}
 	}
@@ -44,17 +44,24 @@ func (s *Server) serveScrape(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.AllowDir != "" {
 			s.rescan()
 		}
-		hashes = s.registeredHashes()
+		hashes = s.hashesOf(token)
+	case len(hashes) == 0 && token != "":
+		s.fail(w, errUnauthorized)
+		return
 	case len(hashes) == 0:
 		s.fail(w, badParam("info_hash", "none of the requested info-hashes is registered"))
 		return
 	}
+	s.writeScrape(w, hashes)
+}
+
+func (s *Server) writeScrape(w http.ResponseWriter, hashes []metainfo.Hash) {
 	files := make(map[string]scrapeFile, len(hashes))
 	s.mu.Lock()
 	for _, ih := range hashes {
 		var f scrapeFile
 		if sw := s.swarms[ih]; sw != nil {
-			f = scrapeFile{Complete: sw.seeds, Downloaded: sw.downloaded, Incomplete: sw.leechers()}
+			f = scrapeFile{Complete: len(sw.seeds), Downloaded: sw.downloaded, Incomplete: len(sw.leechers)}
 		}
 		files[string(ih[:])] = f
 	}
@@ -67,108 +74,59 @@ func (s *Server) serveScrape(w http.ResponseWriter, r *http.Request) {
 	writeBencode(w, body)
 }
 
-// registeredHashes lists the info-hashes the tracker answers for; with
-// AllowAll, those it has seen.
-func (s *Server) registeredHashes() []metainfo.Hash {
+// hashesOf lists the info-hashes registered with token; for "", those
+// registered without a token and, with AllowAll, the unregistered ones it
+// has seen.
+func (s *Server) hashesOf(token string) []metainfo.Hash {
+	var out []metainfo.Hash
+	for _, r := range s.registrations() {
+		if r.opens(token) {
+			out = append(out, r.ih)
+		}
+	}
+	return out
+}
+
+// registration is an info-hash the tracker answers for, with its token.
+type registration struct {
+	ih    metainfo.Hash
+	token string // "" for a tokenless registration
+	known bool   // registered, rather than AllowAll's
+}
+
+// opens reports whether token ("" for the tokenless routes) opens r.
+func (r registration) opens(token string) bool {
+	if r.token == "" || token == "" {
+		return r.token == token
+	}
+	return tokensEqual(token, r.token)
+}
+
+// registrations lists what the tracker answers for: the registered
+// info-hashes and, with AllowAll, the unregistered ones it has seen. It
+// holds the lock for O(registrations).
+func (s *Server) registrations() []registration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	set := make(map[metainfo.Hash]struct{}, len(s.allowed)+len(s.dir.hashes))
+	out := make([]registration, 0, len(s.allowed)+len(s.dir.hashes))
+	add := func(ih metainfo.Hash) {
+		tok, ok := s.registrationLocked(ih)
+		out = append(out, registration{ih: ih, token: tok, known: ok})
+	}
 	for ih := range s.allowed {
-		set[ih] = struct{}{}
+		add(ih)
 	}
 	for ih := range s.dir.hashes {
-		set[ih] = struct{}{}
+		if _, dup := s.allowed[ih]; !dup {
+			add(ih)
+		}
 	}
 	if s.cfg.AllowAll {
 		for ih := range s.swarms {
-			set[ih] = struct{}{}
+			if !s.knownLocked(ih) {
+				add(ih)
+			}
 		}
 	}
-	out := make([]metainfo.Hash, 0, len(set))
-	for ih := range set {
-		out = append(out, ih)
-	}
 	return out
-}
-
-// Status is the JSON document served on /status.
-type Status struct {
-	// Now is the tracker's clock when the status was taken, to judge LastSeen.
-	Now time.Time `json:"now"`
-	// Swarms holds every registered info-hash and every swarm with peers,
-	// sorted by info-hash.
-	Swarms []Swarm `json:"swarms"`
-}
-
-// Swarm is the state of one torrent in a [Status].
-type Swarm struct {
-	InfoHash   string `json:"info_hash"`  // lowercase hex
-	Complete   int    `json:"complete"`   // seeds
-	Incomplete int    `json:"incomplete"` // leechers
-	Downloaded int    `json:"downloaded"` // completed events
-	Peers      []Peer `json:"peers"`      // sorted by peer_id, then addr
-}
-
-// Peer is one peer of a [Swarm], as of its last announce.
-type Peer struct {
-	PeerID     string    `json:"peer_id"` // hex
-	Addr       string    `json:"addr"`    // ip:port, as announced to other peers
-	Left       int64     `json:"left"`
-	Uploaded   int64     `json:"uploaded"`
-	Downloaded int64     `json:"downloaded"`
-	LastSeen   time.Time `json:"last_seen"`
-	Seed       bool      `json:"seed"`
-}
-
-// Status returns a snapshot of every swarm.
-func (s *Server) Status() Status {
-	hashes := s.registeredHashes()
-	st := Status{Now: s.now().UTC(), Swarms: []Swarm{}}
-	s.mu.Lock()
-	for ih := range s.swarms {
-		hashes = append(hashes, ih)
-	}
-	slices.SortFunc(hashes, func(a, b metainfo.Hash) int { return a.Compare(b) })
-	hashes = slices.Compact(hashes)
-	for _, ih := range hashes {
-		st.Swarms = append(st.Swarms, s.swarmStatus(ih))
-	}
-	s.mu.Unlock()
-	return st
-}
-
-// swarmStatus describes the swarm of ih. Called with s.mu held.
-func (s *Server) swarmStatus(ih metainfo.Hash) Swarm {
-	out := Swarm{InfoHash: ih.HexString(), Peers: []Peer{}}
-	sw := s.swarms[ih]
-	if sw == nil {
-		return out
-	}
-	out.Complete, out.Incomplete, out.Downloaded = sw.seeds, sw.leechers(), sw.downloaded
-	for _, p := range sw.list {
-		out.Peers = append(out.Peers, Peer{
-			PeerID:     hex.EncodeToString(p.id[:]),
-			Addr:       p.addr.String(),
-			Left:       p.left,
-			Uploaded:   p.uploaded,
-			Downloaded: p.downloaded,
-			LastSeen:   p.lastSeen.UTC(),
-			Seed:       p.seed(),
-		})
-	}
-	slices.SortFunc(out.Peers, func(a, b Peer) int {
-		return cmp.Or(strings.Compare(a.PeerID, b.PeerID), strings.Compare(a.Addr, b.Addr))
-	})
-	return out
-}
-
-func (s *Server) serveStatus(w http.ResponseWriter, _ *http.Request) {
-	body, err := json.MarshalIndent(s.Status(), "", "  ")
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(append(body, '\n'))
 }

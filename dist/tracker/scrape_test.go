@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,12 +73,12 @@ func TestScrape(t *testing.T) {
 
 func TestStatus(t *testing.T) {
 	one, two, three := hashOf("one"), hashOf("two"), hashOf("three")
-	s, clk := newTestServer(t, Config{}, one, two, three)
+	s, clk := newTestServer(t, Config{AdminToken: testAdminToken}, one, two, three)
 	start := clk.t
 	fillSwarms(t, s, one, two)
 	clk.advance(time.Second)
 
-	rec := get(t, s, "10.0.0.1:1", "/status")
+	rec := getAuth(t, s, "/status?peers=1", testAdminToken)
 	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type = %q", ct)
 	}
@@ -91,10 +92,8 @@ func TestStatus(t *testing.T) {
 	if len(st.Swarms) != 3 {
 		t.Fatalf("got %d swarms, want 3: %+v", len(st.Swarms), st.Swarms)
 	}
-	for i := 1; i < len(st.Swarms); i++ {
-		if st.Swarms[i-1].InfoHash >= st.Swarms[i].InfoHash {
-			t.Errorf("swarms not sorted by info_hash: %s before %s", st.Swarms[i-1].InfoHash, st.Swarms[i].InfoHash)
-		}
+	if !slices.IsSortedFunc(st.Swarms, func(a, b Swarm) int { return strings.Compare(a.InfoHash, b.InfoHash) }) {
+		t.Errorf("swarms not sorted by info_hash")
 	}
 	byHash := map[string]Swarm{}
 	for _, sw := range st.Swarms {
@@ -114,8 +113,8 @@ func TestStatus(t *testing.T) {
 	if got := byHash[two.HexString()].Peers; len(got) != 1 || got[0] != want {
 		t.Errorf("swarm two peers = %+v, want [%+v]", got, want)
 	}
-	if sw3 := byHash[three.HexString()]; sw3.Peers == nil || len(sw3.Peers) != 0 {
-		t.Errorf("empty swarm three = %+v, want an empty peer list", sw3)
+	if sw3 := byHash[three.HexString()]; len(sw3.Peers) != 0 || sw3.Complete+sw3.Incomplete != 0 {
+		t.Errorf("empty swarm three = %+v, want no peers", sw3)
 	}
 	if !strings.Contains(rec.Body.String(), `"last_seen": "2024-05-01T12:00:00Z"`) {
 		t.Errorf("last_seen not RFC 3339 in %s", rec.Body)

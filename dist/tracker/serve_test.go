@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -40,7 +39,7 @@ func serve(t *testing.T, s *Server) string {
 }
 
 func TestServeShutdown(t *testing.T) {
-	s, err := New(Config{})
+	s, err := New(Config{AdminToken: testAdminToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +52,9 @@ func TestServeShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()
 
-	resp, err := http.Get("http://" + ln.Addr().String() + "/status")
+	req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/status", nil)
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET /status: %v", err)
 	}
@@ -175,8 +176,42 @@ func BenchmarkAnnounce(b *testing.B) {
 	}
 }
 
-type discardWriter struct{ h http.Header }
-
-func (w discardWriter) Header() http.Header         { return w.h }
-func (w discardWriter) Write(b []byte) (int, error) { return io.Discard.Write(b) }
-func (w discardWriter) WriteHeader(int)             {}
+// TestInteropToken: a standard client (anacrolix's) announces on a token
+// path and derives the scrape URL from it by BEP 48's rule.
+func TestInteropToken(t *testing.T) {
+	ih := hashOf("interop-token")
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AllowToken(ih, tokA); err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i, id := range []string{"seeder", "leecher"} {
+		a := anatracker.Announce{
+			TrackerUrl: base + "/" + tokA + "/announce",
+			Context:    ctx,
+			Request:    anatracker.AnnounceRequest{InfoHash: ih, Left: int64(i), Port: uint16(6881 + i), NumWant: -1},
+		}
+		copy(a.Request.PeerId[:], peerID(id))
+		if _, err := a.Do(); err != nil {
+			t.Fatalf("announce %s: %v", id, err)
+		}
+	}
+	for _, tc := range []struct {
+		token     string
+		wantError bool
+	}{{tokA, false}, {tokB, true}} {
+		u, _ := url.Parse(base + "/" + tc.token + "/announce")
+		cl := httpTracker.NewClient(u, httpTracker.NewClientOpts{})
+		sr, err := cl.Scrape(ctx, []infohash.T{ih})
+		cl.Close()
+		ok := err == nil && len(sr) == 1 && sr[0].Seeders == 1 && sr[0].Leechers == 1
+		if ok == tc.wantError {
+			t.Errorf("scrape with token %s: %+v, %v", tc.token[:6], sr, err)
+		}
+	}
+}
