@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ type Host struct {
 	env     []string // NAME=value, in order
 	user    string
 	timeout time.Duration
+	input   []byte // stdin of each command
 	err     error // a bad Within, With or As, reported by the next command
 }
 
@@ -126,6 +128,15 @@ func (h *Host) Timeout(d time.Duration) *Host {
 	return &c
 }
 
+// WithInput returns the host with data fed to each command's standard
+// input: the way to hand a command a secret, which must never appear on a
+// command line that ps shows.
+func (h *Host) WithInput(data []byte) *Host {
+	c := *h
+	c.input = data
+	return &c
+}
+
 // Execute runs argv on the host, each word quoted: nothing in it reaches
 // the shell unquoted. Output streams live as ` ** [out :: host]` lines.
 func (h *Host) Execute(ctx context.Context, argv ...string) error {
@@ -219,8 +230,15 @@ func (h *Host) exec(ctx context.Context, line string, capture io.Writer) error {
 	r := h.sc.run
 	line = h.wrap(line)
 	if r.dry {
+		if h.input != nil {
+			line += fmt.Sprintf(" (with %d bytes on stdin)", len(h.input))
+		}
 		r.printf("  * [dry-run :: %s] %s\n", h, line)
 		return nil
+	}
+	var stdin io.Reader
+	if h.input != nil {
+		stdin = bytes.NewReader(h.input)
 	}
 	stdout := capture
 	outw := r.prefixed("out", h.String())
@@ -229,7 +247,7 @@ func (h *Host) exec(ctx context.Context, line string, capture io.Writer) error {
 	}
 	errw := r.prefixed("err", h.String())
 	err := r.remote(ctx, h.server, h.timeout, func(ctx context.Context, c remote.Conn) error {
-		return c.Run(ctx, line, stdout, errw)
+		return c.Run(ctx, line, stdin, stdout, errw)
 	})
 	outw.flush()
 	errw.flush()

@@ -23,7 +23,7 @@ func (d deadDialer) Dial(ctx context.Context, h *roles.Host) (remote.Conn, error
 
 type deadConn struct{ dead bool }
 
-func (c deadConn) Run(ctx context.Context, cmd string, stdout, stderr io.Writer) error {
+func (c deadConn) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if c.dead {
 		return fmt.Errorf("new session: %w", io.EOF)
 	}

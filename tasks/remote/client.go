@@ -34,13 +34,13 @@ var _ Conn = (*Client)(nil)
 // Run runs cmd in a new session. When ctx ends first, the remote process is
 // sent SIGTERM and the session closed: goph's own context handling would
 // leave it running.
-func (c *Client) Run(ctx context.Context, cmd string, stdout, stderr io.Writer) error {
+func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error {
 	s, err := c.goph.NewSession()
 	if err != nil {
 		return fmt.Errorf("new session: %w", err)
 	}
 	defer s.Close()
-	s.Stdout, s.Stderr = stdout, stderr
+	s.Stdin, s.Stdout, s.Stderr = stdin, stdout, stderr
 	if err := s.Start(cmd); err != nil {
 		return fmt.Errorf("start command: %w", err)
 	}

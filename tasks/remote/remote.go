@@ -14,9 +14,10 @@ import (
 
 // Conn is what the task runner needs of a host.
 type Conn interface {
-	// Run runs the command line cmd (quote its words with Command) and
-	// streams its output. A non-zero exit is an *ExitError.
-	Run(ctx context.Context, cmd string, stdout, stderr io.Writer) error
+	// Run runs the command line cmd (quote its words with Command), feeds
+	// it stdin (nil: nothing) and streams its output. A non-zero exit is an
+	// *ExitError.
+	Run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error
 	// Upload copies the local file to remotePath atomically, with mode.
 	Upload(ctx context.Context, local, remotePath string, mode uint32) error
 	// Download copies remotePath to the local file atomically.

@@ -114,7 +114,7 @@ func TestRunCancel(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := c.Run(ctx, "sleep 30", &bytes.Buffer{}, &bytes.Buffer{})
+	err := c.Run(ctx, "sleep 30", nil, &bytes.Buffer{}, &bytes.Buffer{})
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("Run returned %v after cancellation, want promptly", took)
 	}

@@ -51,8 +51,9 @@ type Fleet struct {
 }
 
 // Op is one recorded operation: a command line as the host's shell got
-// it, "upload NAME REMOTE MODE" or "download REMOTE".
-type Op struct{ Host, Op string }
+// it, "upload NAME REMOTE MODE" or "download REMOTE"; Input is what the
+// command got on its standard input.
+type Op struct{ Host, Op, Input string }
 
 type rule struct {
 	host, contains string
@@ -161,7 +162,7 @@ func (f *Fleet) Put(t testing.TB, host, remotePath string, data []byte) {
 func (f *Fleet) record(host, op string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.log = append(f.log, Op{host, op})
+	f.log = append(f.log, Op{Host: host, Op: op})
 }
 
 // answer is the scripted reply to cmd on host.
@@ -189,10 +190,14 @@ type conn struct {
 	host string
 }
 
-func (c *conn) Run(ctx context.Context, cmd string, stdout, stderr io.Writer) error {
+func (c *conn) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var input []byte
+	if stdin != nil {
+		input, _ = io.ReadAll(stdin)
+	}
 	f := c.f
 	f.mu.Lock()
-	f.log = append(f.log, Op{c.host, cmd})
+	f.log = append(f.log, Op{c.host, cmd, string(input)})
 	f.inflight++
 	f.maxInflight = max(f.maxInflight, f.inflight)
 	f.mu.Unlock()
