@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -154,7 +155,7 @@ func (c *converter) rolesNode() *yaml.Node {
 
 // node renders a server: "[user@]host[:port]", or a mapping for no_release.
 func (d decl) node() *yaml.Node {
-	if !d.noRelease {
+	if !d.noRelease && !d.env {
 		n := strNode(d.String())
 		n.LineComment = origin(d.at)
 		return n
@@ -169,7 +170,9 @@ func (d decl) node() *yaml.Node {
 	if d.port != 0 {
 		add(m, "port", intNode(int64(d.port)))
 	}
-	add(m, "no_release", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	if d.noRelease {
+		add(m, "no_release", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	}
 	return m
 }
 
@@ -198,11 +201,11 @@ func (c *converter) finish() ([]byte, []Line, error) {
 	if err != nil {
 		return nil, notes, fmt.Errorf("%s: render murder.yaml: %w", names, err)
 	}
-	if err := check(doc); err != nil {
+	if err := check(doc, c.pendingKeys); err != nil {
 		return nil, notes, fmt.Errorf("%s: the translation is not a valid murder.yaml: %w", names, err)
 	}
 	var out bytes.Buffer
-	writeHeader(&out, names, notes)
+	writeHeader(&out, names, notes, c.sortedInfos())
 	out.Write(body)
 	return out.Bytes(), notes, nil
 }
@@ -211,6 +214,12 @@ func (c *converter) finish() ([]byte, []Line, error) {
 // differs from murder's (Capistrano 2's) /u/apps/APPLICATION.
 func (c *converter) cap3Defaults() {
 	if !c.cap3 || c.set.get("deploy_to") != nil {
+		return
+	}
+	if v, ok := c.vars["deploy_to"]; ok {
+		// Set but not understood (listed as untranslated): the default would
+		// deploy somewhere else without a word.
+		c.noteAt(Line{File: c.names[0], N: 0, Text: "deploy_to"}, "deploy_to is set (line %d) but not translated: set deploy_to in murder.yaml; Capistrano 3's default /var/www/APPLICATION is not assumed", v.line)
 		return
 	}
 	app, ok := c.vars["application"].text()
@@ -248,10 +257,18 @@ func marshal(doc *yaml.Node) ([]byte, error) {
 }
 
 // writeHeader writes the comment block that opens the generated file.
-func writeHeader(b *bytes.Buffer, names string, notes []Line) {
+func writeHeader(b *bytes.Buffer, names string, notes, infos []Line) {
 	fmt.Fprintf(b, "# murder.yaml generated from %s by murder's Capfile import.\n", commentSafe(names))
 	b.WriteString("# Review it before use (murder.yaml.example documents every key); the comment\n")
 	b.WriteString("# beside each value names the line it was translated from.\n#\n")
+	if len(infos) > 0 {
+		b.WriteString("# Left out on purpose:\n")
+		for _, n := range infos {
+			fmt.Fprintf(b, "#   %s:%d: %s\n", commentSafe(n.File), n.N, commentSafe(n.Text))
+			fmt.Fprintf(b, "#       %s\n", commentSafe(n.Why))
+		}
+		b.WriteString("#\n")
+	}
 	if len(notes) == 0 {
 		b.WriteString("# Every line was translated.\n\n")
 		return
@@ -282,7 +299,7 @@ func probe(sectionName, key string, v *yaml.Node) string {
 		add(ssh, key, v)
 		add(doc, "ssh", ssh)
 	}
-	err := check(doc)
+	err := check(doc, nil)
 	var es roles.Errors
 	if errors.As(err, &es) && len(es) > 0 {
 		return es[0].Msg
@@ -294,10 +311,10 @@ func probe(sectionName, key string, v *yaml.Node) string {
 }
 
 // check parses doc with roles.Parse. Placeholders stand in for what
-// roles would otherwise take from the environment ($USER, $HOME).
-func check(doc *yaml.Node) error {
-	full := *doc
-	full.Content = append([]*yaml.Node(nil), doc.Content...)
+// roles would otherwise take from the environment ($USER, $HOME, ${X}).
+// The set: keys in skip are left out: roles does not know them yet.
+func check(doc *yaml.Node, skip map[string]bool) error {
+	full := *placeholders(doc, skip)
 	var ssh *yaml.Node
 	for i := 0; i+1 < len(full.Content); i += 2 {
 		if full.Content[i].Value == "ssh" {
@@ -331,3 +348,41 @@ func hasKey(m *yaml.Node, key string) bool {
 	}
 	return false
 }
+
+// placeholders copies doc with each ${X} replaced by what it would
+// expand to at worst (its default, else a name-like placeholder) and the
+// set: keys in skip removed.
+func placeholders(n *yaml.Node, skip map[string]bool) *yaml.Node {
+	c := *n
+	if c.Kind == yaml.ScalarNode {
+		c.Value = envRef.ReplaceAllStringFunc(c.Value, func(m string) string {
+			sub := envRef.FindStringSubmatch(m)
+			if sub[2] != "" {
+				return sub[3]
+			}
+			return "env-" + strings.ToLower(strings.ReplaceAll(sub[1], "_", "-"))
+		})
+		return &c
+	}
+	c.Content = nil
+	for i := 0; i < len(n.Content); i++ {
+		k := n.Content[i]
+		if n.Kind == yaml.MappingNode && k.Value == "set" && i+1 < len(n.Content) {
+			set := placeholders(n.Content[i+1], nil)
+			set.Content = nil
+			for j := 0; j+1 < len(n.Content[i+1].Content); j += 2 {
+				if e := n.Content[i+1].Content; !skip[e[j].Value] {
+					set.Content = append(set.Content, placeholders(e[j], nil), placeholders(e[j+1], nil))
+				}
+			}
+			c.Content = append(c.Content, k, set)
+			i++
+			continue
+		}
+		c.Content = append(c.Content, placeholders(k, skip))
+	}
+	return &c
+}
+
+// envRef matches ${X} and ${X:-default}, but not $${X}.
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)

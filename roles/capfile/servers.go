@@ -17,6 +17,7 @@ type decl struct {
 	host      string
 	port      int // 0 when not given
 	noRelease bool
+	env       bool // host is ${X}: written as host: so that murder expands it
 	at        Line
 }
 
@@ -194,6 +195,11 @@ func (c *converter) addServer(role string, v value, pr props, st stmt) {
 	}
 	if v.kind != vString {
 		c.note(line, "server not understood: %s", whyOf(v))
+		return
+	}
+	if strings.Contains(v.s, "${") {
+		// From the environment: murder checks it when it expands it.
+		c.servers = append(c.servers, decl{role: role, user: pr.user, host: v.s, port: pr.port, noRelease: pr.noRelease, env: true, at: c.at(line)})
 		return
 	}
 	user, host, port, err := roles.ParseServer(v.s)

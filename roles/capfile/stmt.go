@@ -26,6 +26,9 @@ func callName(st stmt) string {
 	if len(st.toks) == 0 || st.toks[0].kind != kIdent {
 		return ""
 	}
+	if st.toks[0].text == "Dir" && len(st.toks) > 1 && st.toks[1].text == "." {
+		return "Dir" // Dir.glob(...).each { |f| import f }
+	}
 	if len(st.toks) > 1 && st.toks[1].kind == kPunct && !slices.Contains([]string{"(", "[", "*", "-", "->", "::"}, st.toks[1].text) {
 		if st.toks[1].text != "{" || !st.toks[1].space {
 			return "" // an assignment, operator or method chain
@@ -54,6 +57,7 @@ func init() {
 		"ssh_options":      (*converter).sshOptionsStmt,
 		"append":           (*converter).appendStmt,
 		"remove":           (*converter).appendStmt,
+		"Dir":              (*converter).globLoad,
 	}
 }
 
@@ -74,7 +78,6 @@ var fixed = map[string]string{
 	"invoke":              "invokes a task while Capfile is read: murder runs tasks only when asked",
 	"puts":                "prints while Capfile is read",
 	"logger":              "Capistrano logging: murder has its own output",
-	"Dir":                 "loads recipe files found by a pattern: their tasks are not translated",
 }
 
 // stmt translates one statement.
@@ -209,7 +212,11 @@ func (c *converter) task(st stmt, ns string, desc *stmt) {
 	if desc != nil {
 		whole.first, whole.toks = desc.first, append(slices.Clone(desc.toks), st.toks...)
 	}
-	if name == "deploy:restart" && b.has && c.restartTask(st, b, args, opts) {
+	if name == "deploy:restart" && b.has && (c.restartTask(st, b, args, opts) || c.gen && c.restartTask3(st, b, args, opts)) {
+		return
+	}
+	if c.gen && b.has && len(args) == 1 && name != "?" {
+		c.keepTask(st, name, b, opts, desc)
 		return
 	}
 	why := fmt.Sprintf("task %s: Ruby tasks are not translated", name)

@@ -1,0 +1,96 @@
+package capfile
+
+import (
+	"strings"
+)
+
+// env evaluates ENV['X'], ENV.fetch('X'), ENV.fetch('X', 'd') and
+// ENV['X'] || 'd' as murder.yaml's ${X} and ${X:-d}, which murder expands
+// when it loads the file, as cap read ENV when it ran; .split(',') makes
+// a list of that one value.
+func (p *parser) env(t token) value {
+	var args []value
+	switch {
+	case p.is("["):
+		p.pos++
+		args = []value{p.expr()}
+		if !p.is("]") {
+			return p.envBad(t)
+		}
+		p.pos++
+	case p.is(".") && p.pos+1 < len(p.toks) && p.toks[p.pos+1].text == "fetch":
+		p.pos += 2
+		args, _ = p.args()
+	default:
+		return p.envBad(t)
+	}
+	if len(args) == 0 || len(args) > 2 {
+		return p.envBad(t)
+	}
+	if p.is("||") {
+		p.pos++
+		args = append(args[:1], p.primary())
+	}
+	name, ok := args[0].text()
+	if !ok || !envName(name) {
+		return p.envBad(t)
+	}
+	ref := "${" + name + "}"
+	if len(args) == 2 {
+		def, ok := scalar(args[1])
+		if !ok || strings.ContainsAny(def, "}") {
+			return p.envBad(t)
+		}
+		ref = "${" + name + ":-" + def + "}"
+	}
+	v := value{kind: vString, s: ref, line: t.line}
+	if p.is(".") && p.pos+3 < len(p.toks) && p.toks[p.pos+1].text == "split" {
+		// ENV['SERVERS'].split(','): murder.yaml splits a role's comma-separated entry itself.
+		p.pos += 2
+		p.args()
+		return value{kind: vArray, list: []value{v}, line: t.line}
+	}
+	return v
+}
+
+// envBad skips the rest of an ENV expression (not the whole statement).
+func (p *parser) envBad(t token) value {
+	for !p.atStop() {
+		p.skip()
+	}
+	return bad(t.line, "reads an environment variable (ENV) in a way murder.yaml's ${X} cannot express")
+}
+
+func envName(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// skipLazy moves past a lambda's or proc's block, so that the rest of the
+// statement (a role's other servers, a hash's other keys) is still read.
+func (p *parser) skipLazy() {
+	if p.is("(") { // ->(x) { }
+		p.skip()
+	}
+	switch {
+	case p.is("{"):
+		p.skip()
+	case p.is("do"):
+		depth := 0
+		for !p.done() {
+			t := p.toks[p.pos]
+			p.pos++
+			if t.kind == kIdent && (t.text == "do" || blockOpeners[t.text]) {
+				depth++
+			} else if t.kind == kIdent && t.text == "end" {
+				if depth--; depth == 0 {
+					return
+				}
+			}
+		}
+	}
+}
