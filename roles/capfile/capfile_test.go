@@ -113,7 +113,7 @@ var goldenCases = []goldenCase{
 		name:   "tricky",
 		files:  []string{"testdata/tricky.rb"},
 		stream: true,
-		lines: []string{"tricky.rb:10", "tricky.rb:15", "tricky.rb:16", "tricky.rb:17", "tricky.rb:18", "tricky.rb:19", "tricky.rb:20",
+		lines: []string{"tricky.rb:10", "tricky.rb:15", "tricky.rb:16", "tricky.rb:17", "tricky.rb:19", "tricky.rb:20",
 			"tricky.rb:25", "tricky.rb:26", "tricky.rb:28", "tricky.rb:36", "tricky.rb:46", "tricky.rb:50", "tricky.rb:51"},
 		check: func(t *testing.T, c *roles.Config) {
 			wantRoles(t, c, "web=web1.example.com:2222,web2.example.com:2222 app=web1.example.com:2222,web2.example.com:2222,app-1.example.com:2201 "+

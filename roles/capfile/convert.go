@@ -12,13 +12,14 @@ import (
 
 // converter holds what the files translated so far declared.
 type converter struct {
-	opts  Options
-	fs    bool     // loads are followed on disk
-	names []string // files read, in order
-	cur   *file
-	notes []Line
-	infos []Line // lines translated to nothing on purpose
-	gen   bool   // tasks are translated to Go
+	opts       Options
+	fs         bool     // loads are followed on disk
+	names      []string // files read, in order
+	cur        *file
+	notes      []Line
+	infos      []Line // lines translated to nothing on purpose
+	gen        bool   // tasks are translated to Go
+	deployToAt *Line  // the last set :deploy_to
 	goState
 	locals  map[string]value // Ruby local variables and constants
 	vars    map[string]value // Capistrano variables, translated or not

@@ -216,10 +216,10 @@ func (c *converter) cap3Defaults() {
 	if !c.cap3 || c.set.get("deploy_to") != nil {
 		return
 	}
-	if v, ok := c.vars["deploy_to"]; ok {
-		// Set but not understood (listed as untranslated): the default would
-		// deploy somewhere else without a word.
-		c.noteAt(Line{File: c.names[0], N: 0, Text: "deploy_to"}, "deploy_to is set (line %d) but not translated: set deploy_to in murder.yaml; Capistrano 3's default /var/www/APPLICATION is not assumed", v.line)
+	if c.deployToAt != nil {
+		// Set but not understood (so listed as untranslated): the default
+		// would deploy somewhere else without a word.
+		c.noteAt(*c.deployToAt, "deploy_to left out of murder.yaml: Capistrano 3's default /var/www/APPLICATION is not assumed; set it by hand")
 		return
 	}
 	app, ok := c.vars["application"].text()

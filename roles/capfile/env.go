@@ -70,8 +70,27 @@ func envName(s string) bool {
 	return s != ""
 }
 
-// skipLazy moves past a lambda's or proc's block, so that the rest of the
-// statement (a role's other servers, a hash's other keys) is still read.
+// lazy evaluates a lambda or proc whose body is one literal, as in
+// `set :deploy_to, -> { "/srv/#{fetch(:application)}" }`; otherwise it
+// moves past the block, so that the rest of the statement (a role's other
+// servers, a hash's other keys) is still read, and returns a bad value.
+func (p *parser) lazy(t token, what string) value {
+	if !p.is("(") && p.is("{") {
+		start := p.pos
+		p.skip()
+		body := p.toks[start+1 : p.pos-1]
+		sub := &parser{sc: p.sc, toks: body, depth: p.depth + 1}
+		if v := sub.expr(); len(body) > 0 && sub.done() && v.kind != vBad {
+			v.line = t.line
+			return v
+		}
+		p.pos = start
+	}
+	p.skipLazy()
+	return bad(t.line, "lazy value (%s): murder.yaml needs the value itself", what)
+}
+
+// skipLazy moves past a lambda's or proc's block.
 func (p *parser) skipLazy() {
 	if p.is("(") { // ->(x) { }
 		p.skip()

@@ -88,6 +88,7 @@ func (c *converter) stmt(st stmt, ns string) {
 			return
 		}
 	}
+	st = setLabel(st)
 	name := callName(st)
 	if h := handlers[name]; h != nil {
 		h(c, st, cut(st), ns)
@@ -258,4 +259,17 @@ func (c *converter) restartTask(st stmt, b block, args []value, opts value) bool
 		command = "sudo " + command
 	}
 	return c.setVar(c.at(st.first), "restart_command", value{kind: vString, s: command, line: st.first}) == ""
+}
+
+// setLabel reads `set:keep_releases, 5`, which Ruby takes as set(:keep_releases, 5)
+// but the lexer as the label set: and a name.
+func setLabel(st stmt) stmt {
+	t := st.toks
+	if len(t) < 2 || t[0].kind != kLabel || t[0].text != "set" || t[1].kind != kIdent || t[1].space {
+		return st
+	}
+	toks := append([]token{{kind: kIdent, text: "set", raw: "set", line: t[0].line, endLine: t[0].line, space: true}},
+		token{kind: kSymbol, text: t[1].text, raw: ":" + t[1].raw, line: t[1].line, endLine: t[1].line})
+	st.toks = append(toks, t[2:]...)
+	return st
 }

@@ -294,8 +294,7 @@ func (p *parser) punct() value {
 			return number(n, t.text == "-")
 		}
 	case "->":
-		p.skipLazy()
-		return bad(t.line, "lazy value (lambda): murder.yaml needs the value itself")
+		return p.lazy(t, "lambda")
 	}
 	return bad(t.line, "unexpected %s", clip(t.raw))
 }
@@ -313,8 +312,7 @@ func (p *parser) ident() value {
 	case "ENV":
 		return p.env(t)
 	case "lambda", "proc":
-		p.skipLazy()
-		return bad(t.line, "lazy value (%s): murder.yaml needs the value itself", t.text)
+		return p.lazy(t, t.text)
 	case "Proc":
 		if p.is(".") && p.pos+1 < len(p.toks) && p.toks[p.pos+1].text == "new" {
 			p.pos += 2

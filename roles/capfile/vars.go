@@ -31,6 +31,10 @@ func (c *converter) setStmt(st stmt, b block, _ string) {
 		return
 	}
 	c.vars[name] = bad(st.first, "set not understood") // until it is
+	if name == "deploy_to" {
+		at := c.at(st.first)
+		c.deployToAt = &at
+	}
 	args, opts, ok := c.call(st, b, "set")
 	if !ok {
 		return
