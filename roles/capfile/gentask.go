@@ -205,7 +205,11 @@ func (t *gtask) cap2Capture(st stmt) error {
 	}
 	v := goName(toks[0].text)
 	t.line("var %s string", v)
-	t.line("if err := tasks.On(ctx, %s.Once(), func(ctx context.Context, h *tasks.Host) error {", t.sel)
+	once := t.sel
+	if !strings.HasSuffix(once, ".Once()") {
+		once += ".Once()"
+	}
+	t.line("if err := tasks.On(ctx, %s, func(ctx context.Context, h *tasks.Host) error {", once)
 	t.line("var err error\n%s, err = h.Capture(ctx, \"sh\", \"-c\", %s)\nreturn err\n}); err != nil {\nreturn err\n}", v, args[0])
 	t.line("_ = %s", v)
 	t.g.locals[toks[0].text] = v
