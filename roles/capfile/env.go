@@ -1,6 +1,7 @@
 package capfile
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -112,4 +113,35 @@ func (p *parser) skipLazy() {
 			}
 		}
 	}
+}
+
+// push evaluates `list.push(a, b)` and `list + [a]`, as in
+// `set :linked_dirs, fetch(:linked_dirs, []).push("public/system")`.
+func (p *parser) push(v value) value {
+	for v.kind == vArray {
+		switch {
+		case p.is(".") && p.pos+2 < len(p.toks) && p.toks[p.pos+1].text == "push" && p.toks[p.pos+2].text == "(":
+			p.pos += 2
+			args, opts := p.args()
+			if len(opts.pairs) > 0 {
+				return bad(v.line, "push of options")
+			}
+			for _, a := range args {
+				if a.kind == vBad {
+					return a
+				}
+			}
+			v.list = append(slices.Clone(v.list), args...)
+		case p.is("+") && p.pos+1 < len(p.toks) && (p.toks[p.pos+1].text == "[" || p.toks[p.pos+1].kind == kWords):
+			p.pos++
+			w := p.primary()
+			if w.kind != vArray {
+				return bad(v.line, "sum of lists not understood")
+			}
+			v.list = append(slices.Clone(v.list), w.list...)
+		default:
+			return v
+		}
+	}
+	return v
 }

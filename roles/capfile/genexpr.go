@@ -178,6 +178,19 @@ func (p *gparser) ident(t token) (string, error) {
 		return g.fetch("deploy_to"), nil
 	case hostPaths[name] != "":
 		return "", fmt.Errorf("%s outside `on` (no host to ask)", name)
+	case name == "try_sudo" || name == "sudo":
+		// Capistrano 2's prefix: "sudo" unless :use_sudo is false.
+		if v := g.c.vars["use_sudo"]; name == "try_sudo" && v.kind == vBool && !v.b {
+			return `""`, nil
+		}
+		return `"sudo"`, nil
+	case name == "File" && p.isPunct(".") && p.pos+1 < len(p.toks) && p.toks[p.pos+1].text == "join":
+		p.pos += 2
+		args, err := p.callArgs()
+		if err != nil || len(args) == 0 {
+			return "", fmt.Errorf("File.join not understood")
+		}
+		return strings.Join(args, ` + "/" + `), nil
 	case name == "ENV" && p.isPunct("["):
 		p.pos++
 		key, err := p.sum()

@@ -58,6 +58,12 @@ func (t *gtask) hostStmt(st stmt) error {
 		}
 	case "upload", "upload!", "download", "download!", "put":
 		return t.transfer(st, name, args)
+	case "invoke", "invoke!":
+		task, err := t.g.list(args)
+		if err != nil || len(task) != 1 {
+			return fmt.Errorf("line %d: invoke not understood", st.first)
+		}
+		t.check("tasks.Invoke(ctx, %s)", task[0])
 	case "info", "debug", "warn", "error":
 		msg, err := t.g.list(args)
 		if err != nil || len(msg) != 1 {

@@ -29,7 +29,10 @@ func (c *converter) load(st stmt, b block, _ string) {
 		c.stageSetup(st, path)
 		return
 	}
-	if why := c.library(how, path); why != "" {
+	if why := c.library(how, path); dropped[why] {
+		c.drop(st, why)
+		return
+	} else if why != "" {
 		c.untranslated(st, why)
 		return
 	}
@@ -141,6 +144,10 @@ func (c *converter) chooseStage() bool {
 	if chosen != "" {
 		c.stageFile = [2]string{chosen, filepath.Join(dir, chosen+".rb")}
 		c.pending = append(c.pending, c.stageFile[1])
+	}
+	if c.project && chosen != "" {
+		c.infos = append(c.infos, *setup)
+		return true
 	}
 	c.notes = append(c.notes, *setup)
 	return len(c.pending) > 0

@@ -129,7 +129,7 @@ func (c *converter) globLoad(st stmt, b block, _ string) {
 	}
 	files, err := filepath.Glob(pattern)
 	if err != nil || len(files) == 0 {
-		c.untranslated(st, "loads recipe files found by a pattern: none found")
+		c.drop(st, "loads recipe files found by a pattern: none found")
 		return
 	}
 	for _, f := range files {
@@ -157,3 +157,22 @@ func (c *converter) info(st stmt, why string) {
 
 // stageList formats stages for messages.
 func stageList(stages []string) string { return strings.Join(stages, ", ") }
+
+// drop records a statement translated to nothing on purpose: a note in a
+// project, where the header separates the two, else untranslated as before.
+func (c *converter) drop(st stmt, why string) {
+	if c.project {
+		c.info(st, why)
+		return
+	}
+	c.untranslated(st, why)
+}
+
+// dropped are the reasons drop is used for: nothing is lost with them.
+var dropped = map[string]bool{
+	"Capistrano version lock: not needed by murder":                           true,
+	"Capistrano plugin: not needed by murder":                                 true,
+	"Capistrano plugin: murder has its own deploy tasks":                      true,
+	"Capistrano plugin: murder reads repository with git itself":              true,
+	"Capistrano 2's built-in deploy recipes: murder has its own deploy tasks": true,
+}

@@ -95,6 +95,10 @@ func (c *converter) stmt(st stmt, ns string) {
 		return
 	}
 	if why, ok := fixed[name]; ok {
+		if dropped[why] {
+			c.drop(st, why)
+			return
+		}
 		c.untranslated(st, why)
 		return
 	}

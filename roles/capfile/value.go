@@ -192,6 +192,7 @@ func (p *parser) labelKey(t token) value {
 func (p *parser) expr() value {
 	start := p.pos
 	v := p.primary()
+	v = p.push(v)
 	if !p.atStop() {
 		for !p.atStop() {
 			p.skip()

@@ -91,6 +91,11 @@ func (c *converter) setName(st stmt, name string, v value) string {
 			return ""
 		}
 		return c.sshSet(at, name, v)
+	case "deploy_config_path", "stage_config_path", "stage_dir", "stages", "default_stage":
+		if c.project {
+			c.info(st, fmt.Sprintf(":%s tells where the configuration is: read", name))
+			return ""
+		}
 	case "gateway", "max_hosts":
 		return c.sshSet(at, name, v)
 	case "linked_files", "linked_dirs":
