@@ -155,7 +155,7 @@ func (c *converter) rolesNode() *yaml.Node {
 
 // node renders a server: "[user@]host[:port]", or a mapping for no_release.
 func (d decl) node() *yaml.Node {
-	if !d.noRelease && !d.env {
+	if !d.noRelease && !d.env && !d.primary {
 		n := strNode(d.String())
 		n.LineComment = origin(d.at)
 		return n
@@ -172,6 +172,9 @@ func (d decl) node() *yaml.Node {
 	}
 	if d.noRelease {
 		add(m, "no_release", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	}
+	if d.primary {
+		add(m, "primary", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
 	}
 	return m
 }
@@ -365,8 +368,13 @@ func placeholders(n *yaml.Node, skip map[string]bool) *yaml.Node {
 		return &c
 	}
 	c.Content = nil
+	isHost := n.Kind == yaml.MappingNode && hasKey(n, "host")
 	for i := 0; i < len(n.Content); i++ {
 		k := n.Content[i]
+		if isHost && hostPending[k.Value] && i%2 == 0 {
+			i++
+			continue
+		}
 		if n.Kind == yaml.MappingNode && k.Value == "set" && i+1 < len(n.Content) {
 			set := placeholders(n.Content[i+1], nil)
 			set.Content = nil
@@ -383,6 +391,9 @@ func placeholders(n *yaml.Node, skip map[string]bool) *yaml.Node {
 	}
 	return &c
 }
+
+// hostPending are the per-host keys roles does not know yet.
+var hostPending = map[string]bool{"primary": true, "properties": true}
 
 // envRef matches ${X} and ${X:-default}, but not $${X}.
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)

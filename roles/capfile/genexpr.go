@@ -56,13 +56,34 @@ func (p *gparser) isPunct(s string) bool {
 // sum parses a + b + c, each a string.
 func (p *gparser) sum() (string, error) {
 	out, err := p.postfix()
+	list := []string{out}
 	for err == nil && p.isPunct("+") {
 		p.pos++
 		var next string
 		next, err = p.postfix()
-		out += " + " + next
+		list = append(list, next)
 	}
-	return out, err
+	return concat(list), err
+}
+
+// concat joins Go string expressions with +, merging adjacent literals.
+func concat(list []string) string {
+	var out []string
+	for _, s := range list {
+		if n := len(out); n > 0 {
+			a, errA := strconv.Unquote(out[n-1])
+			b, errB := strconv.Unquote(s)
+			if errA == nil && errB == nil && strings.HasPrefix(s, `"`) && strings.HasPrefix(out[n-1], `"`) {
+				out[n-1] = strconv.Quote(a + b)
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return `""`
+	}
+	return strings.Join(out, " + ")
 }
 
 // postfix parses a primary followed by .join(...) or .to_s, as used on
@@ -77,9 +98,11 @@ func (p *gparser) postfix() (string, error) {
 			p.pos += 2
 			var args []string
 			args, err = p.callArgs()
+			parts := []string{out}
 			for _, a := range args {
-				out += ` + "/" + ` + a
+				parts = append(parts, `"/"`, a)
 			}
+			out = concat(parts)
 		default:
 			return "", fmt.Errorf("Ruby method call %s", snippet(p.toks[p.pos:]))
 		}
@@ -126,13 +149,14 @@ func (p *gparser) primary() (string, error) {
 	switch t.kind {
 	case kString:
 		out, err := p.g.parts(t)
+		list := []string{out}
 		for err == nil && p.peek().kind == kString { // "a" "b"
 			var more string
 			more, err = p.g.parts(p.peek())
 			p.pos++
-			out += " + " + more
+			list = append(list, more)
 		}
-		return out, err
+		return concat(list), err
 	case kSymbol:
 		if t.parts != nil {
 			return p.g.parts(t)
@@ -190,7 +214,14 @@ func (p *gparser) ident(t token) (string, error) {
 		if err != nil || len(args) == 0 {
 			return "", fmt.Errorf("File.join not understood")
 		}
-		return strings.Join(args, ` + "/" + `), nil
+		var parts []string
+		for i, a := range args {
+			if i > 0 {
+				parts = append(parts, `"/"`)
+			}
+			parts = append(parts, a)
+		}
+		return concat(parts), nil
 	case name == "ENV" && p.isPunct("["):
 		p.pos++
 		key, err := p.sum()
@@ -232,10 +263,7 @@ func (g *gexpr) parts(t token) (string, error) {
 		}
 		out = append(out, s)
 	}
-	if len(out) == 0 {
-		return `""`, nil
-	}
-	return strings.Join(out, " + "), nil
+	return concat(out), nil
 }
 
 // list translates comma-separated arguments (splitting at top-level

@@ -35,7 +35,7 @@ var projectCases = []projectCase{
 			`tasks.Roles("web").Limit(1)`, `h.As("root").Run(ctx, "service nginx reload")`, `tasks.Local(ctx, "sh", "-c", "git diff --quiet")`,
 			`h.Put(ctx, []byte("maintenance")`, `tasks.After("deploy:update_code", "deploy:symlink_shared")`, `tasks.Before("deploy:symlink_shared", "app:check")`}},
 	{name: "project_cap2_production", dir: "cap2_rails", stage: "production",
-		yaml: []string{"branch: master", "- pdb.example.com"}},
+		yaml: []string{"branch: master", "- host: pdb.example.com", "primary: true"}},
 }
 
 func TestProjectGolden(t *testing.T) {

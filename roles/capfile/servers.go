@@ -17,6 +17,7 @@ type decl struct {
 	host      string
 	port      int // 0 when not given
 	noRelease bool
+	primary   bool // :primary => true, kept in a project (tasks select it)
 	env       bool // host is ${X}: written as host: so that murder expands it
 	at        Line
 }
@@ -26,6 +27,7 @@ type props struct {
 	user      string
 	port      int
 	noRelease bool
+	primary   bool
 }
 
 // role translates `role :app, "w01", "w02", :no_release => true` and
@@ -140,6 +142,8 @@ func (c *converter) props(opts value, wantRoles bool) (props, *value) {
 			c.userPort(&pr, k, p.val, line)
 		case k == "no_release" && p.val.kind == vBool:
 			pr.noRelease = p.val.b
+		case k == "primary" && p.val.kind == vBool && c.gen:
+			pr.primary = p.val.b // tasks.Roles(...).Primary() selects it
 		case k == "primary" && p.val.kind == vBool:
 			if p.val.b {
 				c.note(line, "primary: murder has no primary server (it runs no migrations): ignored")
@@ -199,7 +203,7 @@ func (c *converter) addServer(role string, v value, pr props, st stmt) {
 	}
 	if strings.Contains(v.s, "${") {
 		// From the environment: murder checks it when it expands it.
-		c.servers = append(c.servers, decl{role: role, user: pr.user, host: v.s, port: pr.port, noRelease: pr.noRelease, env: true, at: c.at(line)})
+		c.servers = append(c.servers, decl{role: role, user: pr.user, host: v.s, port: pr.port, noRelease: pr.noRelease, primary: pr.primary, env: true, at: c.at(line)})
 		return
 	}
 	user, host, port, err := roles.ParseServer(v.s)
@@ -213,7 +217,7 @@ func (c *converter) addServer(role string, v value, pr props, st stmt) {
 	if port == 0 {
 		port = pr.port
 	}
-	c.servers = append(c.servers, decl{role: role, user: user, host: host, port: port, noRelease: pr.noRelease, at: c.at(line)})
+	c.servers = append(c.servers, decl{role: role, user: user, host: host, port: port, noRelease: pr.noRelease, primary: pr.primary, at: c.at(line)})
 }
 
 // String renders a declaration as murder.yaml's "[user@]host[:port]".
