@@ -202,26 +202,6 @@ func (p *gparser) ident(t token) (string, error) {
 		return g.fetch("deploy_to"), nil
 	case hostPaths[name] != "":
 		return "", fmt.Errorf("%s outside `on` (no host to ask)", name)
-	case name == "try_sudo" || name == "sudo":
-		// Capistrano 2's prefix: "sudo" unless :use_sudo is false.
-		if v := g.c.vars["use_sudo"]; name == "try_sudo" && v.kind == vBool && !v.b {
-			return `""`, nil
-		}
-		return `"sudo"`, nil
-	case name == "File" && p.isPunct(".") && p.pos+1 < len(p.toks) && p.toks[p.pos+1].text == "join":
-		p.pos += 2
-		args, err := p.callArgs()
-		if err != nil || len(args) == 0 {
-			return "", fmt.Errorf("File.join not understood")
-		}
-		var parts []string
-		for i, a := range args {
-			if i > 0 {
-				parts = append(parts, `"/"`)
-			}
-			parts = append(parts, a)
-		}
-		return concat(parts), nil
 	case name == "ENV" && p.isPunct("["):
 		p.pos++
 		key, err := p.sum()
@@ -232,10 +212,41 @@ func (p *gparser) ident(t token) (string, error) {
 		g.c.goImports["os"] = true
 		return "os.Getenv(" + key + ")", nil
 	}
+	if s, ok, err := p.special(t.text); ok {
+		return s, err
+	}
 	if _, ok := g.c.vars[t.text]; ok && !keywords[t.text] {
 		return g.fetch(t.text), nil // Capistrano 2: set :application, then #{application}
 	}
 	return "", fmt.Errorf("%s is not a variable known here", t.text)
+}
+
+// special translates Capistrano 2's try_sudo and sudo prefixes and
+// File.join; ok is false for other names.
+func (p *gparser) special(name string) (string, bool, error) {
+	switch {
+	case name == "try_sudo" || name == "sudo":
+		// Capistrano 2's prefix: "sudo" unless :use_sudo is false.
+		if v := p.g.c.vars["use_sudo"]; name == "try_sudo" && v.kind == vBool && !v.b {
+			return `""`, true, nil
+		}
+		return `"sudo"`, true, nil
+	case name == "File" && p.isPunct(".") && p.pos+1 < len(p.toks) && p.toks[p.pos+1].text == "join":
+		p.pos += 2
+		args, err := p.callArgs()
+		if err != nil || len(args) == 0 {
+			return "", true, fmt.Errorf("File.join not understood")
+		}
+		var parts []string
+		for i, a := range args {
+			if i > 0 {
+				parts = append(parts, `"/"`)
+			}
+			parts = append(parts, a)
+		}
+		return concat(parts), true, nil
+	}
+	return "", false, nil
 }
 
 // fetch reads Capistrano variable name, declared when murder lacks it.

@@ -36,26 +36,8 @@ func (t *gtask) hostStmt(st stmt) error {
 	}
 	args := b.head[1:]
 	switch name {
-	case "run", "sudo", "try_sudo":
-		line, err := t.g.list(args)
-		if err != nil || len(line) != 1 {
-			return fmt.Errorf("line %d: %s not understood: %v", st.first, name, err)
-		}
-		as := ""
-		if name != "run" {
-			as = `.As("root")`
-		}
-		t.check("h%s.Run(ctx, %s)", as, line[0])
-	case "execute":
-		argv, err := t.argv(args)
-		if err != nil {
-			return fmt.Errorf("line %d: execute: %v", st.first, err)
-		}
-		if len(argv) == 3 && argv[0] == `"sh"` && argv[1] == `"-c"` {
-			t.check("h.Run(ctx, %s)", argv[2])
-		} else {
-			t.check("h.Execute(ctx, %s)", strings.Join(argv, ", "))
-		}
+	case "run", "sudo", "try_sudo", "execute":
+		return t.command(st, name, args)
 	case "upload", "upload!", "download", "download!", "put":
 		return t.transfer(st, name, args)
 	case "invoke", "invoke!":
@@ -73,6 +55,33 @@ func (t *gtask) hostStmt(st stmt) error {
 	default:
 		return fmt.Errorf("line %d: %s is not translated", st.first, clip(st.toks[0].raw))
 	}
+	return nil
+}
+
+// command translates Capistrano 2's run and sudo (one shell line) and
+// Capistrano 3's execute (words, or a shell line).
+func (t *gtask) command(st stmt, name string, args []token) error {
+	if name == "execute" {
+		argv, err := t.argv(args)
+		if err != nil {
+			return fmt.Errorf("line %d: execute: %v", st.first, err)
+		}
+		if len(argv) == 3 && argv[0] == `"sh"` && argv[1] == `"-c"` {
+			t.check("h.Run(ctx, %s)", argv[2])
+		} else {
+			t.check("h.Execute(ctx, %s)", strings.Join(argv, ", "))
+		}
+		return nil
+	}
+	line, err := t.g.list(args)
+	if err != nil || len(line) != 1 {
+		return fmt.Errorf("line %d: %s not understood: %v", st.first, name, err)
+	}
+	as := ""
+	if name != "run" {
+		as = `.As("root")`
+	}
+	t.check("h%s.Run(ctx, %s)", as, line[0])
 	return nil
 }
 

@@ -103,23 +103,7 @@ func (c *converter) setName(st stmt, name string, v value) string {
 			return c.setList(at, name, v)
 		}
 	case "ssh_options":
-		if v.kind != vHash {
-			return "ssh_options: expected a hash, got " + v.describe()
-		}
-		// The new hash replaces the old one, with everything it set.
-		c.ssh.drop(func(e entry) bool { return e.option })
-		for _, p := range v.pairs {
-			k, ok := p.key.text()
-			line := lineOr(p.key.line, st.first)
-			if !ok {
-				c.note(line, "ssh option %s not understood", p.key.describe())
-				continue
-			}
-			if why := c.sshOption(c.at(line), k, p.val); why != "" {
-				c.note(line, "%s", why)
-			}
-		}
-		return ""
+		return c.sshOptionsSet(st, v)
 	case "deploy_via":
 		if s, _ := v.text(); s != "murder" && s != "copy" {
 			return fmt.Sprintf("deploy_via %s: murder deploys via murder (BitTorrent) or copy, building the release on this machine; there is no checkout on the servers", v.describe())
@@ -141,6 +125,27 @@ func (c *converter) setList(at Line, name string, v value) string {
 	}
 	c.set.put(entry{key: name, node: node, at: at})
 	c.pendingKeys[name] = true
+	return ""
+}
+
+// sshOptionsSet translates `set :ssh_options, {...}`.
+func (c *converter) sshOptionsSet(st stmt, v value) string {
+	if v.kind != vHash {
+		return "ssh_options: expected a hash, got " + v.describe()
+	}
+	// The new hash replaces the old one, with everything it set.
+	c.ssh.drop(func(e entry) bool { return e.option })
+	for _, p := range v.pairs {
+		k, ok := p.key.text()
+		line := lineOr(p.key.line, st.first)
+		if !ok {
+			c.note(line, "ssh option %s not understood", p.key.describe())
+			continue
+		}
+		if why := c.sshOption(c.at(line), k, p.val); why != "" {
+			c.note(line, "%s", why)
+		}
+	}
 	return ""
 }
 
