@@ -21,6 +21,22 @@ type projectCase struct {
 }
 
 var projectCases = []projectCase{
+	{name: "project_cap3_forms", dir: "cap3_forms", stage: "production",
+		yaml: []string{"- host: ${EXTRA_HOST:-f2.example.com}", "primary: true"},
+		goCode: []string{`type Cap mg.Namespace`, `type CapFormsCache mg.Namespace`, `tasks.Register("ping", Cap{}.Ping)`,
+			`tasks.Register("forms:cache:clear", CapFormsCache{}.Clear)`, `tasks.Before("deploy:starting", "ping")`,
+			`tasks.Roles()`, `tasks.Roles("db").Primary()`, `h.As("deploy")`, `h.As("www-data")`,
+			`tasks.Roles().Except("no_release").InGroups(3, 2*time.Second)`, `if ok, err := h.Test(ctx, "test", "-e", h.CurrentPath()+"/REVISION")`,
+			`} else if !ok {`, `h.Info("checked")`, `h.Download(ctx, h.SharedPath()+"/log/production.log", "tmp/production.log")`,
+			`fmt.Println("building")`, `tasks.Local(ctx, "sh", "-c", "make release")`, `tasks.Invoke(ctx, "forms:check")`,
+			`errors.New("forms:retry_loop was not translated from`, `h.Fetch("log_dir")`, `tasks.DeclareVar("log_dir", "log")`}},
+	{name: "project_cap2_forms", dir: "cap2_forms",
+		yaml: []string{"shared_config: config/app.yml"},
+		goCode: []string{`tasks.Register("uptime", Cap{}.Uptime)`, `tasks.On(ctx, tasks.Roles(), func`,
+			`h.As("root").Run(ctx, "cp "+h.SharedPath()+"/"+h.Fetch("shared_config")`, `tasks.Roles("app").Except("no_release").Once()`,
+			`tasks.Roles("jobs").Only("workers")`, `tasks.Roles("db").Primary()`, `h.Download(ctx, h.SharedPath()+"/db.sql", "backups/db.sql")`,
+			`tasks.Invoke(ctx, "legacy:config")`, `var rev string`, `"echo "+rev+" > "`, `tasks.After("deploy:update_code", "legacy:config")`,
+			`tasks.Before("deploy:migrate", "legacy:backup")`}},
 	{name: "project_cap3_staging", dir: "cap3_rails", stage: "staging",
 		yaml: []string{"deploy_to: ${DEPLOY_TO:-/srv/storefront}", "branch: ${BRANCH:-develop}", "rails_env: staging", "linked_dirs:", "- public/system"},
 		goCode: []string{`tasks.After("deploy:publishing", "deploy:restart")`, `tasks.Before("deploy:starting", "maintenance:enable")`,
