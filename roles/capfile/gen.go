@@ -2,6 +2,7 @@ package capfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/format"
 	"slices"
@@ -26,6 +27,7 @@ type goState struct {
 	pendingHooks []pendingHook
 	goHooks      []pendingHook
 	goVars       [][2]string       // DeclareVar name, default
+	goArgs       [][2]string       // DeclareArg name, task
 	goImports    map[string]bool   // standard packages the Go uses
 	userSets     map[string][]Line // sets of a variable murder lacks, by name
 	pendingKeys  map[string]bool   // set: keys roles.Parse does not know yet
@@ -43,7 +45,7 @@ type pendingHook struct {
 
 // keepTask records a Ruby task for translation to Go; a later task of
 // the same name replaces it, as in Capistrano 2.
-func (c *converter) keepTask(st stmt, name string, b block, opts value, desc *stmt) {
+func (c *converter) keepTask(st stmt, name string, b block, opts value, desc *stmt) *taskDef {
 	td := &taskDef{name: name, opts: opts, body: split(b.body), first: st.first, last: st.last, file: c.cur}
 	if desc != nil {
 		td.first = desc.first
@@ -62,6 +64,92 @@ func (c *converter) keepTask(st stmt, name string, b block, opts value, desc *st
 		}
 	}
 	c.tasks = append(c.tasks, td)
+	return td
+}
+
+// genTask keeps a task for Go: `task :x, opts do`, or Rake's
+// `task x: [:a, :b] do` (prerequisites, invoked first). It reports
+// whether it did.
+func (c *converter) genTask(st stmt, b block, ns string, desc *stmt, name string, args []value, opts value) bool {
+	var prereqs []string
+	if name == "?" && len(args) == 0 && len(opts.pairs) == 1 {
+		s, ok := opts.pairs[0].key.text()
+		names, err := roleNames(opts.pairs[0].val)
+		if !ok || err != nil {
+			return false
+		}
+		name, prereqs, opts = qualify(s, ns), names, value{kind: vHash}
+	}
+	if name == "?" {
+		return false
+	}
+	td := c.keepTask(st, name, b, opts, desc)
+	td.prereqs, td.ns = prereqs, ns
+	if len(args) > 1 {
+		td.args, td.argsVar = rakeArgs(args[1:], st)
+		if td.argsVar == "" {
+			td.why = "task arguments not understood"
+		}
+	}
+	return true
+}
+
+// rakeArgs reads Rake's `task :x, [:a, :b] do |t, args|`: the argument
+// names and the block's name for them.
+func rakeArgs(args []value, st stmt) ([]string, string) {
+	var names []string
+	for _, a := range args {
+		n, err := roleNames(a)
+		if err != nil {
+			return nil, ""
+		}
+		names = append(names, n...)
+	}
+	for i := 0; i+4 < len(st.toks); i++ {
+		t := st.toks[i:]
+		if t[0].kind == kIdent && t[0].text == "do" && t[1].text == "|" && t[3].text == "," && t[4].kind == kIdent {
+			return names, t[4].text
+		}
+	}
+	return nil, ""
+}
+
+// hookTask keeps the block of a hook as a task: Capistrano 3's
+// `after :restart, :clear_cache do` defines clear_cache; Capistrano 2's
+// `after "deploy:restart" do` an unnamed task, named here after the hook.
+func (c *converter) hookTask(st stmt, b block, ns string) bool {
+	which := b.head[0].text
+	p := &parser{sc: c, toks: b.head[1:]}
+	args, opts := p.args()
+	if !p.done() || len(opts.pairs) > 0 || len(args) == 0 || len(args) > 2 {
+		return false
+	}
+	var names []string
+	for _, a := range args {
+		s, ok := a.text()
+		if !ok {
+			return false
+		}
+		if c.cap3 || a.kind == vSymbol {
+			s = qualify(s, ns)
+		}
+		names = append(names, s)
+	}
+	if len(names) == 1 {
+		base := which + "_" + strings.NewReplacer(":", "_", "-", "_").Replace(names[0])
+		name := base
+		for i := 2; slices.ContainsFunc(c.tasks, func(t *taskDef) bool { return t.name == name }); i++ {
+			name = base + "_" + strconv.Itoa(i)
+		}
+		names = append(names, name)
+	}
+	c.keepTask(st, names[1], b, value{kind: vHash}, nil)
+	i := 0
+	if which == "after" {
+		i = 1
+	}
+	c.pendingHooks = append(c.pendingHooks, pendingHook{i: i, key: names[0], task: names[1], at: c.at(st.first)})
+	return true
 }
 
 // translate turns the kept tasks into Go and places the hooks: in Go when
@@ -76,11 +164,18 @@ func (c *converter) translate() {
 			names[gt.typ] = map[string]bool{}
 		}
 		names[gt.typ][gt.method] = true
-		g.locals = map[string]string{}
+		g.locals, g.argsVar = map[string]string{}, td.argsVar
+		for _, a := range td.args {
+			c.goArgs = append(c.goArgs, [2]string{a, td.name})
+		}
 		t := &gtask{c: c, g: g}
 		sel, err := cap2Selection(td.opts, c, "")
+		if err == nil && td.why != "" {
+			err = errors.New(td.why)
+		}
 		if err == nil {
 			t.sel = sel
+			t.prereqs(td)
 			err = t.body(td.body)
 		}
 		lines := td.last - td.first + 1
@@ -191,6 +286,9 @@ func (c *converter) goFile() ([]byte, error) {
 	b.WriteString("func init() {\n")
 	for _, v := range c.goVars {
 		fmt.Fprintf(&b, "tasks.DeclareVar(%q, %s)\n", v[0], strconv.Quote(v[1]))
+	}
+	for _, a := range c.goArgs {
+		fmt.Fprintf(&b, "tasks.DeclareArg(%q, \"\", %s)\n", a[0], strconv.Quote("argument of "+a[1]))
 	}
 	for _, gt := range c.goTasks {
 		fmt.Fprintf(&b, "tasks.Register(%s, %s{}.%s)\n", strconv.Quote(gt.def.name), gt.typ, gt.method)

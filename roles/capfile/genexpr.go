@@ -9,10 +9,11 @@ import (
 // gexpr translates Ruby expressions of a task body into Go expressions
 // of type string. host is true inside tasks.On, where h is the host.
 type gexpr struct {
-	c      *converter
-	host   bool
-	locals map[string]string // Ruby local -> Go variable
-	vars   map[string]bool   // Capistrano variables fetched
+	c       *converter
+	host    bool
+	locals  map[string]string // Ruby local -> Go variable
+	argsVar string            // Rake's |t, args|: args[:name] is an argument
+	vars    map[string]bool   // Capistrano variables fetched
 }
 
 // hostPaths are Capistrano's derived paths and the tasks.Host method giving each.
@@ -194,6 +195,14 @@ func (p *gparser) ident(t token) (string, error) {
 			return "", fmt.Errorf("fetch of a computed name")
 		}
 		return g.fetch(v), nil
+	case name == g.argsVar && name != "" && p.isPunct("["):
+		p.pos++
+		key := p.peek()
+		if key.kind != kSymbol || key.parts != nil || p.pos+1 >= len(p.toks) || p.toks[p.pos+1].text != "]" {
+			return "", fmt.Errorf("task argument not understood")
+		}
+		p.pos += 2
+		return "tasks.Arg(ctx, " + strconv.Quote(key.text) + ")", nil
 	case g.locals[name] != "":
 		return g.locals[name], nil
 	case hostPaths[name] != "" && g.host:

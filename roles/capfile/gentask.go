@@ -2,6 +2,7 @@ package capfile
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -14,6 +15,11 @@ type taskDef struct {
 	body        []stmt // the block's statements
 	first, last int    // source lines, desc included
 	file        *file
+	ns          string   // the enclosing namespace
+	prereqs     []string // Rake prerequisites, invoked first
+	why         string   // set: not translatable, whatever the body
+	args        []string // Rake task arguments
+	argsVar     string   // the block's name for them (|t, args|)
 }
 
 // gtask translates one task's body.
@@ -133,6 +139,18 @@ func (t *gtask) taskStmt(st stmt, name string) error {
 		return nil
 	}
 	return fmt.Errorf("line %d: %s is not translated", st.first, clip(st.toks[0].raw))
+}
+
+// prereqs invokes a Rake task's prerequisites, resolved as Rake does:
+// in the task's namespace first.
+func (t *gtask) prereqs(td *taskDef) {
+	for _, p := range td.prereqs {
+		name := p
+		if q := qualify(p, td.ns); slices.ContainsFunc(t.c.tasks, func(d *taskDef) bool { return d.name == q }) {
+			name = q
+		}
+		t.check("tasks.Invoke(ctx, %s)", strconv.Quote(name))
+	}
 }
 
 // check writes a call whose error ends the task.

@@ -23,6 +23,9 @@ type hooked struct {
 // hook translates `before "a", "b", "c"` and `after :deploy, "x"`.
 func (c *converter) hook(st stmt, b block, ns string) {
 	which := b.head[0].text
+	if c.gen && b.has && c.hookTask(st, b, ns) {
+		return
+	}
 	args, opts, ok := c.call(st, b, which)
 	if !ok {
 		return

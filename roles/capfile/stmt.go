@@ -220,8 +220,7 @@ func (c *converter) task(st stmt, ns string, desc *stmt) {
 	if name == "deploy:restart" && b.has && (c.restartTask(st, b, args, opts) || c.gen && c.restartTask3(st, b, args, opts)) {
 		return
 	}
-	if c.gen && b.has && len(args) == 1 && name != "?" {
-		c.keepTask(st, name, b, opts, desc)
+	if c.gen && b.has && c.genTask(st, b, ns, desc, name, args, opts) {
 		return
 	}
 	why := fmt.Sprintf("task %s: Ruby tasks are not translated", name)

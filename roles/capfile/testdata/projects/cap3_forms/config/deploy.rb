@@ -57,3 +57,23 @@ end
 
 after "deploy:published", "forms:cache:clear"
 before "deploy:starting", "ping"
+
+namespace :deploy do
+  after :finishing, :notify do
+    on roles(:app), in: :sequence do
+      execute :logger, "deployed #{fetch(:application)}"
+    end
+  end
+
+  task full_check: [:notify, "forms:check"] do
+    on roles(:db) do
+      execute :uptime
+    end
+  end
+
+  task :greet, [:name] do |t, args|
+    on roles(:app) do
+      execute :echo, args[:name]
+    end
+  end
+end
