@@ -164,6 +164,10 @@ func (c *converter) translate() {
 			names[gt.typ] = map[string]bool{}
 		}
 		names[gt.typ][gt.method] = true
+		if c.opts.Tasks != nil && c.knownTask(td.name) {
+			c.infos = append(c.infos, Line{File: td.file.name, N: td.first, Text: td.file.text(td.first),
+				Why: fmt.Sprintf("task %s has the name of one of murder's own tasks: the Go target is registered under it", td.name)})
+		}
 		g.locals, g.argsVar = map[string]string{}, td.argsVar
 		for _, a := range td.args {
 			c.goArgs = append(c.goArgs, [2]string{a, td.name})

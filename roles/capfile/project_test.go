@@ -221,3 +221,19 @@ func buildGenerated(t *testing.T, root string, src []byte) {
 		t.Errorf("go vet of the generated file: %v\n%s", err, out)
 	}
 }
+
+// TestProjectMurderTaskNames notes a Ruby task named like one of murder's.
+func TestProjectMurderTaskNames(t *testing.T) {
+	testEnv(t)
+	res, err := ConvertProject(Project{Dir: filepath.Join("testdata", "projects", "cap2_forms")}, Options{Tasks: []string{"deploy:restart", "legacy:config", "deploy:update_code"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range res.Notes {
+		found = found || strings.Contains(l.Why, "task legacy:config has the name of one of murder's own tasks")
+	}
+	if !found {
+		t.Errorf("no note on legacy:config: %v", res.Notes)
+	}
+}
