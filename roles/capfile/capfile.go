@@ -94,7 +94,7 @@ func (o Options) ConvertFiles(paths ...string) (yamlText []byte, untranslated []
 	}
 	c := newConverter(o, true)
 	if err := c.files(paths); err != nil {
-		return nil, nil, err
+		return nil, c.sortedNotes(), err // what was found so far, to print with the error
 	}
 	return c.finish()
 }
