@@ -155,7 +155,7 @@ func (c *converter) hookTask(st stmt, b block, ns string) bool {
 // translate turns the kept tasks into Go and places the hooks: in Go when
 // they name a Ruby task, in murder.yaml otherwise.
 func (c *converter) translate() {
-	g := &gexpr{c: c, vars: map[string]bool{}}
+	g := &gexpr{c: c, vars: map[string]bool{}, defaults: map[string]string{}}
 	names := map[string]map[string]bool{}
 	for _, td := range c.tasks {
 		gt := &goTask{def: td, typ: typeName(td.name)}
@@ -195,7 +195,7 @@ func (c *converter) translate() {
 		c.goTasks = append(c.goTasks, gt)
 	}
 	c.placeHooks()
-	c.declareVars(g.vars)
+	c.declareVars(g.vars, g.defaults)
 }
 
 // placeHooks puts each hook naming a Ruby task into Go, the others into murder.yaml.
@@ -216,7 +216,7 @@ func (c *converter) placeHooks() {
 
 // declareVars puts the variables the tasks fetch into murder.yaml's set:
 // and the generated init, unless murder has them.
-func (c *converter) declareVars(used map[string]bool) {
+func (c *converter) declareVars(used map[string]bool, defaults map[string]string) {
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
 		for k := range used {
 			if !yield(k) {
@@ -227,7 +227,7 @@ func (c *converter) declareVars(used map[string]bool) {
 		if _, ok := varKinds[name]; ok {
 			continue
 		}
-		def := ""
+		def := defaults[name]
 		if v, ok := scalar(c.vars[name]); ok {
 			def = strings.ReplaceAll(v, "$$", "$")
 		}

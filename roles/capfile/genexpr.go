@@ -9,11 +9,12 @@ import (
 // gexpr translates Ruby expressions of a task body into Go expressions
 // of type string. host is true inside tasks.On, where h is the host.
 type gexpr struct {
-	c       *converter
-	host    bool
-	locals  map[string]string // Ruby local -> Go variable
-	argsVar string            // Rake's |t, args|: args[:name] is an argument
-	vars    map[string]bool   // Capistrano variables fetched
+	c        *converter
+	host     bool
+	locals   map[string]string // Ruby local -> Go variable
+	argsVar  string            // Rake's |t, args|: args[:name] is an argument
+	vars     map[string]bool   // Capistrano variables fetched
+	defaults map[string]string // defaults given to fetch
 }
 
 // hostPaths are Capistrano's derived paths and the tasks.Host method giving each.
@@ -193,6 +194,11 @@ func (p *gparser) ident(t token) (string, error) {
 		v, err := strconv.Unquote(args[0])
 		if err != nil {
 			return "", fmt.Errorf("fetch of a computed name")
+		}
+		if len(args) == 2 {
+			if def, err := strconv.Unquote(args[1]); err == nil && g.defaults[v] == "" {
+				g.defaults[v] = def // fetch(:x, "d"): d is the declared default
+			}
 		}
 		return g.fetch(v), nil
 	case name == g.argsVar && name != "" && p.isPunct("["):

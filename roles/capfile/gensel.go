@@ -134,7 +134,7 @@ func (t *gtask) cap3Sel(toks []token) (string, error) {
 	if first[0].kind != kIdent || !(how == "roles" || how == "release_roles" || how == "primary") {
 		return "", fmt.Errorf("on %s: only roles(...), release_roles(...) and primary(...) are translated", snippet(first))
 	}
-	g := &gexpr{c: t.c, locals: t.g.locals, vars: t.g.vars}
+	g := &gexpr{c: t.c, locals: t.g.locals, vars: t.g.vars, defaults: t.g.defaults}
 	var names []string
 	for _, a := range splitArgs(first[1:]) {
 		if len(a) == 1 && a[0].kind == kSymbol && a[0].text == "all" {

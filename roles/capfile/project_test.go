@@ -29,7 +29,7 @@ var projectCases = []projectCase{
 			`tasks.Roles().Except("no_release").InGroups(3, 2*time.Second)`, `if ok, err := h.Test(ctx, "test", "-e", h.CurrentPath()+"/REVISION")`,
 			`} else if !ok {`, `h.Info("checked")`, `h.Download(ctx, h.SharedPath()+"/log/production.log", "tmp/production.log")`,
 			`fmt.Println("building")`, `tasks.Local(ctx, "sh", "-c", "make release")`, `tasks.Invoke(ctx, "forms:check")`,
-			`errors.New("forms:retry_loop was not translated from`, `h.Fetch("log_dir")`, `tasks.DeclareVar("log_dir", "log")`,
+			`errors.New("forms:retry_loop was not translated from`, `h.Fetch("log_dir")`, `tasks.DeclareVar("log_dir", "log")`, `tasks.DeclareVar("greeting", "hello")`, `h.Execute(ctx, "echo", h.Fetch("greeting"))`,
 			`tasks.After("deploy:finishing", "deploy:notify")`, `tasks.Register("deploy:full_check", CapDeploy{}.FullCheck)`,
 			"if err := tasks.Invoke(ctx, \"deploy:notify\"); err != nil {\n\t\treturn err\n\t}\n\tif err := tasks.Invoke(ctx, \"forms:check\")",
 			`tasks.DeclareArg("name", "", "argument of deploy:greet")`, `h.Execute(ctx, "echo", tasks.Arg(ctx, "name"))`}},

@@ -31,6 +31,7 @@ namespace :forms do
         execute :mkdir, "-p", "#{shared_path}/#{fetch(:log_dir)}"
       end
       debug "checked"
+      execute :echo, fetch(:greeting, "hello")
     end
   end
 
