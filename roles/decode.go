@@ -2,6 +2,7 @@ package roles
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -171,7 +172,8 @@ func (d *decoder) mapping(n *yaml.Node, where string) ([]entry, bool) {
 }
 
 // str decodes a string. Any scalar is taken as written, so that
-// "branch: 1.10" stays "1.10"; null is the empty string.
+// "branch: 1.10" stays "1.10"; null is the empty string. ${X} and
+// ${X:-default} are expanded from the environment (see expandEnv).
 func (d *decoder) str(n *yaml.Node, where string) (string, bool) {
 	n = d.node(n)
 	switch {
@@ -181,7 +183,12 @@ func (d *decoder) str(n *yaml.Node, where string) (string, bool) {
 	case isNull(n):
 		return "", true
 	}
-	return n.Value, true
+	v, err := expandEnv(n.Value, os.Getenv)
+	if err != nil {
+		d.errorf(n, where, "%v", err)
+		return "", false
+	}
+	return v, true
 }
 
 // integer decodes an integer; strings such as "22" are refused so that a

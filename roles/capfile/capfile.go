@@ -8,11 +8,17 @@
 // recognises those line by line with a small Ruby tokenizer that
 // evaluates literals (strings with #{} interpolation of variables set
 // earlier, symbols, numbers, %w lists, arrays and hashes) and nothing
-// else. Every line it cannot translate — tasks, conditionals, ENV
-// lookups, options murder does not have — is returned with its line
-// number and the reason, and listed in the generated file's header, so
-// nothing is dropped silently. The result is checked with roles.Parse
-// before it is returned.
+// else; ENV['X'] || 'd' and ENV.fetch('X', 'd') become murder.yaml's
+// ${X:-d}, expanded when murder loads the file. Every line it cannot
+// translate — conditionals, loops, options murder does not have — is
+// returned with its line number and the reason, and listed in the
+// generated file's header, so nothing is dropped silently. The result is
+// checked with roles.Parse before it is returned.
+//
+// ConvertProject reads a whole project for one stage, as `cap STAGE
+// deploy` does, and also translates the Ruby tasks and their hooks into a
+// Go file of mage targets written against murder's tasks DSL (see
+// README.md in this directory).
 package capfile
 
 import (
@@ -88,7 +94,7 @@ func (o Options) ConvertFiles(paths ...string) (yamlText []byte, untranslated []
 	}
 	c := newConverter(o, true)
 	if err := c.files(paths); err != nil {
-		return nil, nil, err
+		return nil, c.sortedNotes(), err // what was found so far, to print with the error
 	}
 	return c.finish()
 }

@@ -12,11 +12,15 @@ import (
 
 // converter holds what the files translated so far declared.
 type converter struct {
-	opts    Options
-	fs      bool     // loads are followed on disk
-	names   []string // files read, in order
-	cur     *file
-	notes   []Line
+	opts       Options
+	fs         bool     // loads are followed on disk
+	names      []string // files read, in order
+	cur        *file
+	notes      []Line
+	infos      []Line // lines translated to nothing on purpose
+	gen        bool   // tasks are translated to Go
+	deployToAt *Line  // the last set :deploy_to
+	goState
 	locals  map[string]value // Ruby local variables and constants
 	vars    map[string]value // Capistrano variables, translated or not
 	cap3    bool             // Capistrano 3 idioms seen
@@ -36,7 +40,8 @@ type file struct {
 
 func newConverter(o Options, fs bool) *converter {
 	return &converter{opts: o, fs: fs, locals: map[string]value{}, vars: map[string]value{},
-		fsState: fsState{loaded: map[string]bool{}}}
+		fsState: fsState{loaded: map[string]bool{}},
+		goState: goState{goImports: map[string]bool{}, userSets: map[string][]Line{}, pendingKeys: map[string]bool{}}}
 }
 
 // source translates one file's content.
@@ -157,15 +162,20 @@ func (c *converter) lookup(name string, line int) value {
 
 // fsState tracks files read from disk.
 type fsState struct {
-	base     string          // directory loads resolve from: the first file's
-	loaded   map[string]bool // absolute paths read
-	loading  []string        // absolute paths being read, for cycles
-	pending  []string        // files still to read, in order
-	explicit []string        // files named by the caller
-	stage    string          // the stage file read, if any
-	setup    *Line           // the line requiring capistrano/setup or multistage
-	setupDir string          // the directory of the file that required it
-	multi    bool            // Capistrano 2 multistage rather than 3
+	base      string          // directory loads resolve from: the first file's
+	loaded    map[string]bool // absolute paths read
+	loading   []string        // absolute paths being read, for cycles
+	pending   []string        // files still to read, in order
+	explicit  []string        // files named by the caller
+	stage     string          // the stage file read, if any
+	setup     *Line           // the line requiring capistrano/setup or multistage
+	setupDir  string          // the directory of the file that required it
+	multi     bool            // Capistrano 2 multistage rather than 3
+	project   bool            // ConvertProject: a stage must be chosen
+	wantStage string          // the stage asked for
+	stages    []string        // the project's stages
+	stageFile [2]string       // the stage and its file, once chosen
+	err       error           // a project that cannot be converted
 }
 
 // maxFiles bounds how many files one conversion reads.
@@ -177,13 +187,16 @@ func (c *converter) files(paths []string) error {
 	c.pending = slices.Clone(paths)
 	c.explicit = slices.Clone(paths)
 	for len(c.pending) > 0 || c.chooseStage() {
+		if c.err != nil {
+			return c.err
+		}
 		p := c.pending[0]
 		c.pending = c.pending[1:]
 		if err := c.readFile(p); err != nil {
 			return err
 		}
 	}
-	return nil
+	return c.err
 }
 
 // readFile translates the file at path.
@@ -205,7 +218,10 @@ func (c *converter) readFile(path string) error {
 	c.loaded[abs] = true
 	c.loading = append(c.loading, abs)
 	defer func() { c.loading = c.loading[:len(c.loading)-1] }()
-	if stage, ok := stageOf(path); ok {
+	if c.stageFile[1] == path {
+		c.stage = c.stageFile[0]
+		c.vars["stage"] = value{kind: vSymbol, s: c.stage}
+	} else if stage, ok := stageOf(path); ok {
 		c.stage = stage
 		c.vars["stage"] = value{kind: vSymbol, s: stage}
 	}

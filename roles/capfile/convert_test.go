@@ -88,9 +88,9 @@ func TestConvert(t *testing.T) {
 		},
 		{
 			name:  "locals",
-			src:   "hosts = %w(w01 w02)\nbad = ENV['HOSTS'].split(',')\nrole :app, *hosts\nrole :web, *bad\n",
+			src:   "hosts = %w(w01 w02)\nbad = `hostname`.split(',')\nrole :app, *hosts\nrole :web, *bad\n",
 			yaml:  []string{"app:\n    - w01 # in:3\n    - w02 # in:3\n"},
-			notes: []string{"2: value not understood: reads an environment variable", "4: server not understood: bad was not translated (reads an environment variable"},
+			notes: []string{"2: value not understood: Ruby expression", "4: server not understood: bad was not translated (Ruby expression"},
 		},
 		{
 			name: "byte order mark and CRLF",
@@ -140,7 +140,7 @@ func TestConvertErrors(t *testing.T) {
 	tests := []struct{ name, src, err string }{
 		{"empty", "", "in: no servers found"},
 		{"only comments", "# role :app, 'w01'\n\n", "in: no servers found"},
-		{"only untranslated servers", "role :app, ENV['HOSTS']\n", "in: no servers found"},
+		{"only untranslated servers", "role :app, `hostname`\n", "in: no servers found"},
 		{"every server no_release", "role :db, 'db1', :no_release => true\n", "in: the translation is not a valid murder.yaml: murder.yaml: roles: no peers"},
 		{"not UTF-8", "role :app, 'w\xff01'\n", "in: not UTF-8 text"},
 		{"too large", strings.Repeat("#", maxFileSize+1), "in: larger than 4 MiB"},

@@ -3,7 +3,6 @@ package capfile
 import (
 	"bytes"
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -76,6 +75,17 @@ func strNode(s string) *yaml.Node {
 		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n
+}
+
+// scalarNode renders a boolean, number, string or symbol.
+func scalarNode(v value) *yaml.Node {
+	switch v.kind {
+	case vBool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v.b)}
+	case vInt:
+		return intNode(v.n)
+	}
+	return strNode(v.s)
 }
 
 func intNode(n int64) *yaml.Node {
@@ -154,7 +164,7 @@ func (c *converter) rolesNode() *yaml.Node {
 
 // node renders a server: "[user@]host[:port]", or a mapping for no_release.
 func (d decl) node() *yaml.Node {
-	if !d.noRelease {
+	if !d.noRelease && !d.env && !d.primary && len(d.props) == 0 {
 		n := strNode(d.String())
 		n.LineComment = origin(d.at)
 		return n
@@ -169,7 +179,20 @@ func (d decl) node() *yaml.Node {
 	if d.port != 0 {
 		add(m, "port", intNode(int64(d.port)))
 	}
-	add(m, "no_release", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	if d.noRelease {
+		add(m, "no_release", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	}
+	if d.primary {
+		add(m, "primary", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	}
+	if len(d.props) > 0 {
+		pm := mapNode()
+		for _, p := range d.props {
+			k, _ := p.key.text()
+			add(pm, k, scalarNode(p.val))
+		}
+		add(m, "properties", pm)
+	}
 	return m
 }
 
@@ -198,11 +221,11 @@ func (c *converter) finish() ([]byte, []Line, error) {
 	if err != nil {
 		return nil, notes, fmt.Errorf("%s: render murder.yaml: %w", names, err)
 	}
-	if err := check(doc); err != nil {
+	if err := check(doc, c.pendingKeys); err != nil {
 		return nil, notes, fmt.Errorf("%s: the translation is not a valid murder.yaml: %w", names, err)
 	}
 	var out bytes.Buffer
-	writeHeader(&out, names, notes)
+	writeHeader(&out, names, notes, c.sortedInfos())
 	out.Write(body)
 	return out.Bytes(), notes, nil
 }
@@ -211,6 +234,12 @@ func (c *converter) finish() ([]byte, []Line, error) {
 // differs from murder's (Capistrano 2's) /u/apps/APPLICATION.
 func (c *converter) cap3Defaults() {
 	if !c.cap3 || c.set.get("deploy_to") != nil {
+		return
+	}
+	if c.deployToAt != nil {
+		// Set but not understood (so listed as untranslated): the default
+		// would deploy somewhere else without a word.
+		c.noteAt(*c.deployToAt, "deploy_to left out of murder.yaml: Capistrano 3's default /var/www/APPLICATION is not assumed; set it by hand")
 		return
 	}
 	app, ok := c.vars["application"].text()
@@ -248,10 +277,18 @@ func marshal(doc *yaml.Node) ([]byte, error) {
 }
 
 // writeHeader writes the comment block that opens the generated file.
-func writeHeader(b *bytes.Buffer, names string, notes []Line) {
+func writeHeader(b *bytes.Buffer, names string, notes, infos []Line) {
 	fmt.Fprintf(b, "# murder.yaml generated from %s by murder's Capfile import.\n", commentSafe(names))
 	b.WriteString("# Review it before use (murder.yaml.example documents every key); the comment\n")
 	b.WriteString("# beside each value names the line it was translated from.\n#\n")
+	if len(infos) > 0 {
+		b.WriteString("# Left out on purpose:\n")
+		for _, n := range infos {
+			fmt.Fprintf(b, "#   %s:%d: %s\n", commentSafe(n.File), n.N, commentSafe(n.Text))
+			fmt.Fprintf(b, "#       %s\n", commentSafe(n.Why))
+		}
+		b.WriteString("#\n")
+	}
 	if len(notes) == 0 {
 		b.WriteString("# Every line was translated.\n\n")
 		return
@@ -262,72 +299,4 @@ func writeHeader(b *bytes.Buffer, names string, notes []Line) {
 		fmt.Fprintf(b, "#       %s\n", commentSafe(n.Why))
 	}
 	b.WriteString("\n")
-}
-
-// probe checks one value as murder.yaml would: inside an otherwise
-// minimal configuration given to roles.Parse. It returns the complaint.
-func probe(sectionName, key string, v *yaml.Node) string {
-	doc := mapNode()
-	if sectionName != "ssh" {
-		sec := mapNode()
-		add(sec, key, v)
-		add(doc, sectionName, sec)
-	}
-	roleList := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{strNode("probe")}}
-	rolesMap := mapNode()
-	add(rolesMap, "app", roleList)
-	add(doc, "roles", rolesMap)
-	if sectionName == "ssh" {
-		ssh := mapNode()
-		add(ssh, key, v)
-		add(doc, "ssh", ssh)
-	}
-	err := check(doc)
-	var es roles.Errors
-	if errors.As(err, &es) && len(es) > 0 {
-		return es[0].Msg
-	}
-	if err != nil {
-		return err.Error()
-	}
-	return ""
-}
-
-// check parses doc with roles.Parse. Placeholders stand in for what
-// roles would otherwise take from the environment ($USER, $HOME).
-func check(doc *yaml.Node) error {
-	full := *doc
-	full.Content = append([]*yaml.Node(nil), doc.Content...)
-	var ssh *yaml.Node
-	for i := 0; i+1 < len(full.Content); i += 2 {
-		if full.Content[i].Value == "ssh" {
-			clone := *full.Content[i+1]
-			clone.Content = append([]*yaml.Node(nil), clone.Content...)
-			ssh, full.Content[i+1] = &clone, &clone
-		}
-	}
-	if ssh == nil {
-		ssh = mapNode()
-		add(&full, "ssh", ssh)
-	}
-	for _, kv := range [][2]string{{"user", "murder"}, {"known_hosts", "/dev/null"}} {
-		if !hasKey(ssh, kv[0]) {
-			add(ssh, kv[0], strNode(kv[1]))
-		}
-	}
-	text, err := marshal(&full)
-	if err != nil {
-		return err
-	}
-	_, err = roles.Parse(bytes.NewReader(text), "murder.yaml")
-	return err
-}
-
-func hasKey(m *yaml.Node, key string) bool {
-	for i := 0; i < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return true
-		}
-	}
-	return false
 }

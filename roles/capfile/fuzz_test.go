@@ -2,13 +2,12 @@ package capfile
 
 import (
 	"bytes"
+	"go/format"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/murderfleet/murder/roles"
 )
 
 // FuzzConvert checks that no input makes Convert panic or hang, and that
@@ -49,7 +48,7 @@ func FuzzConvert(f *testing.F) {
 			}
 			return
 		}
-		if _, err := roles.Parse(bytes.NewReader(out), "fuzz.yaml"); err != nil {
+		if err := parseLoose(out); err != nil {
 			t.Fatalf("roles.Parse refuses the output: %v\n%s", err, out)
 		}
 		n := strings.Count(src, "\n") + 1
@@ -59,6 +58,37 @@ func FuzzConvert(f *testing.F) {
 			}
 			if !bytes.Contains(out, []byte(commentSafe(l.Why))) {
 				t.Fatalf("untranslated line %+v missing from the header:\n%s", l, out)
+			}
+		}
+	})
+}
+
+// FuzzProject checks that no Capfile makes ConvertProject panic, and that
+// the Go it writes is gofmt-clean and its murder.yaml loads.
+func FuzzProject(f *testing.F) {
+	testEnv(f)
+	for _, p := range []string{"testdata/projects/cap2_forms/Capfile", "testdata/projects/cap3_forms/config/deploy.rb",
+		"testdata/projects/cap2_rails/config/deploy.rb", "testdata/sample/laravel_cap3/config/deploy.rb"} {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(string(data) + "\nrole :app, 'w01'\n")
+		}
+	}
+	dir := f.TempDir() // one per fuzzing process, which runs one input at a time
+	f.Fuzz(func(t *testing.T, src string) {
+		if err := os.WriteFile(filepath.Join(dir, "Capfile"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := ConvertProject(Project{Dir: dir}, Options{})
+		if err != nil {
+			return
+		}
+		if err := parseLoose(res.YAML); err != nil {
+			t.Fatalf("roles.Parse refuses the output: %v\n%s", err, res.YAML)
+		}
+		if res.Go != nil {
+			formatted, err := format.Source(res.Go)
+			if err != nil || !bytes.Equal(formatted, res.Go) {
+				t.Fatalf("generated Go is not gofmt-clean (%v):\n%s", err, res.Go)
 			}
 		}
 	})

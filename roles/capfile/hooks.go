@@ -23,6 +23,9 @@ type hooked struct {
 // hook translates `before "a", "b", "c"` and `after :deploy, "x"`.
 func (c *converter) hook(st stmt, b block, ns string) {
 	which := b.head[0].text
+	if c.gen && b.has && c.hookTask(st, b, ns) {
+		return
+	}
 	args, opts, ok := c.call(st, b, which)
 	if !ok {
 		return
@@ -42,13 +45,24 @@ func (c *converter) hook(st stmt, b block, ns string) {
 			c.untranslated(st, "task name not understood: "+whyOf(a))
 			return
 		}
-		names = append(names, qualify(s, ns))
+		if c.cap3 || a.kind == vSymbol {
+			s = qualify(s, ns) // Rake resolves names in the namespace; Capistrano 2 takes them as written
+		}
+		names = append(names, s)
 	}
 	i := 0
 	if which == "after" {
 		i = 1
 	}
+	if i == 1 && canonical(names[0]) == "deploy:default" && len(names) == 2 && canonical(names[1]) == "deploy:cleanup" {
+		c.info(st, "murder's deploy already cleans up old releases (keep_releases)")
+		return
+	}
 	for _, t := range names[1:] {
+		if c.gen {
+			c.pendingHooks = append(c.pendingHooks, pendingHook{i: i, key: names[0], task: t, at: c.at(st.first)})
+			continue
+		}
 		if why := c.addHook(i, names[0], t, c.at(st.first)); why != "" {
 			c.untranslated(st, why)
 		}

@@ -44,7 +44,7 @@ func (p *parser) interpolate(t token) value {
 	var b strings.Builder
 	for _, pt := range t.parts {
 		if !pt.interp {
-			b.WriteString(pt.lit)
+			b.WriteString(escapeDollar(pt.lit))
 			continue
 		}
 		sub := &parser{sc: p.sc, toks: dropNewlines(pt.code), depth: p.depth + 1}
@@ -155,4 +155,22 @@ func (p *parser) hash(open token) value {
 func (p *parser) skipRest(v value) value {
 	p.skipDepth(1)
 	return v
+}
+
+// escapeDollar doubles each $ that murder.yaml would read as the start of
+// ${X} or $$, so that Ruby's text loads as written: strings are kept in
+// murder.yaml's form from the moment they are read, which lets ENV
+// lookups become ${X} within them.
+func escapeDollar(s string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '$' && i+1 < len(s) && (s[i+1] == '$' || s[i+1] == '{') {
+			b.WriteByte('$')
+		}
+	}
+	return b.String()
 }

@@ -29,7 +29,10 @@ func (c *converter) load(st stmt, b block, _ string) {
 		c.stageSetup(st, path)
 		return
 	}
-	if why := c.library(how, path); why != "" {
+	if why := c.library(how, path); dropped[why] {
+		c.drop(st, why)
+		return
+	} else if why != "" {
 		c.untranslated(st, why)
 		return
 	}
@@ -43,7 +46,10 @@ func (c *converter) library(how, path string) string {
 	switch {
 	case how == "import":
 		c.cap3 = true
-		return "imports Rake tasks: Ruby tasks are not translated"
+		if c.fs {
+			return "" // Rake reads it: its tasks are translated with the others
+		}
+		return "imports Rake tasks: convert the project to translate them"
 	case how == "load" && (path == "deploy" || path == "deploy.rb"):
 		return "Capistrano 2's built-in deploy recipes: murder has its own deploy tasks"
 	case how == "load" && path == "deploy/assets":
@@ -78,7 +84,7 @@ func (c *converter) stageSetup(st stmt, path string) {
 	c.setup, c.setupDir, c.multi = &at, projectDir(c.cur.name), path != "capistrano/setup"
 	if !c.multi {
 		// Capistrano 3 reads config/deploy.rb after the Capfile, before the stage.
-		deploy := filepath.Join(c.setupDir, "config", "deploy.rb")
+		deploy := c.deployConfig()
 		if _, err := os.Stat(deploy); err == nil {
 			c.pending = append([]string{deploy}, c.pending...)
 		}
@@ -95,37 +101,100 @@ func projectDir(file string) string {
 	return dir
 }
 
-// chooseStage queues the stage file once every other file is read:
-// :default_stage, else the only one. It reports whether it queued one.
+// chooseStage queues the stage file once every other file is read: the
+// stage asked for, else :default_stage, else (outside a project) the only
+// one. It reports whether it queued one; c.err is set when a project's
+// stage cannot be chosen.
 func (c *converter) chooseStage() bool {
-	if c.setup == nil || c.setup.Why != "" {
+	if c.err != nil || c.setup == nil || c.setup.Why != "" {
 		return false
 	}
 	setup := c.setup
-	dir := filepath.Join(c.setupDir, "config", "deploy")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.rb"))
-	var stages []string
-	for _, f := range files {
-		stages = append(stages, strings.TrimSuffix(filepath.Base(f), ".rb"))
-	}
+	dir, stages := c.stageFiles()
+	c.stages = stages
 	want, _ := c.vars["default_stage"].text()
+	if c.wantStage != "" {
+		want = c.wantStage
+	}
+	var chosen string
 	switch {
 	case c.stage != "":
 		setup.Why = fmt.Sprintf("Capistrano plugin (stages): stage %s converted", c.stage)
 	case want != "" && slices.Contains(stages, want):
-		setup.Why = fmt.Sprintf("Capistrano plugin (stages): default stage %s converted", want)
-		c.pending = append(c.pending, filepath.Join(dir, want+".rb"))
+		chosen = want
+		setup.Why = fmt.Sprintf("Capistrano plugin (stages): stage %s converted", want)
+	case c.project && len(stages) == 0:
+		c.err = fmt.Errorf("%s: no stage file found in %s", setup.File, dir)
+	case c.project && want != "":
+		c.err = fmt.Errorf("%s: no stage %s; project has stages: %s", setup.File, want, strings.Join(stages, ", "))
+	case c.project:
+		c.err = fmt.Errorf("project has stages: %s; give stage=NAME", strings.Join(stages, ", "))
 	case len(stages) == 1:
+		chosen = stages[0]
 		setup.Why = fmt.Sprintf("Capistrano plugin (stages): stage %s converted", stages[0])
-		c.pending = append(c.pending, files[0])
 	case len(stages) == 0:
 		setup.Why = "Capistrano plugin (stages): no stage file found in " + dir
 	default:
 		setup.Why = fmt.Sprintf("Capistrano plugin (stages): several stages (%s): convert this file together with the stage file to use",
 			strings.Join(stages, ", "))
 	}
+	if c.err != nil {
+		return false
+	}
+	if chosen != "" {
+		c.stageFile = [2]string{chosen, filepath.Join(dir, chosen+".rb")}
+		c.pending = append(c.pending, c.stageFile[1])
+	}
+	if c.project && chosen != "" {
+		c.infos = append(c.infos, *setup)
+		return true
+	}
 	c.notes = append(c.notes, *setup)
 	return len(c.pending) > 0
+}
+
+// stageFiles returns the directory of the stage files and the stages:
+// Capistrano 3's :stage_config_path (config/deploy) holds STAGE.rb;
+// Capistrano 2's multistage reads :stages, else the files in :stage_dir.
+func (c *converter) stageFiles() (string, []string) {
+	key := "stage_config_path"
+	if c.multi {
+		key = "stage_dir"
+	}
+	dir := filepath.Join(c.setupDir, "config", "deploy")
+	if s, ok := c.vars[key].text(); ok && s != "" {
+		dir = s
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(c.setupDir, s)
+		}
+	}
+	var stages []string
+	if v := c.vars["stages"]; c.multi && v.kind == vArray {
+		for _, it := range v.list {
+			if s, ok := it.text(); ok {
+				stages = append(stages, s)
+			}
+		}
+		return dir, stages
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.rb"))
+	for _, f := range files {
+		stages = append(stages, strings.TrimSuffix(filepath.Base(f), ".rb"))
+	}
+	return dir, stages
+}
+
+// deployConfig is the file Capistrano 3 reads after the Capfile:
+// :deploy_config_path, set in the Capfile, else config/deploy.rb.
+func (c *converter) deployConfig() string {
+	p := filepath.Join(c.setupDir, "config", "deploy.rb")
+	if s, ok := c.vars["deploy_config_path"].text(); ok && s != "" {
+		p = s
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(c.setupDir, s)
+		}
+	}
+	return p
 }
 
 // follow reads a file of the project that st loads.

@@ -17,6 +17,9 @@ type decl struct {
 	host      string
 	port      int // 0 when not given
 	noRelease bool
+	primary   bool   // :primary => true, kept in a project (tasks select it)
+	props     []pair // other options, kept in a project as properties:
+	env       bool   // host is ${X}: written as host: so that murder expands it
 	at        Line
 }
 
@@ -25,6 +28,8 @@ type props struct {
 	user      string
 	port      int
 	noRelease bool
+	primary   bool
+	other     []pair // options tasks may select on (:only => {:workers => true})
 }
 
 // role translates `role :app, "w01", "w02", :no_release => true` and
@@ -139,6 +144,8 @@ func (c *converter) props(opts value, wantRoles bool) (props, *value) {
 			c.userPort(&pr, k, p.val, line)
 		case k == "no_release" && p.val.kind == vBool:
 			pr.noRelease = p.val.b
+		case k == "primary" && p.val.kind == vBool && c.gen:
+			pr.primary = p.val.b // tasks.Roles(...).Primary() selects it
 		case k == "primary" && p.val.kind == vBool:
 			if p.val.b {
 				c.note(line, "primary: murder has no primary server (it runs no migrations): ignored")
@@ -152,6 +159,8 @@ func (c *converter) props(opts value, wantRoles bool) (props, *value) {
 					c.note(lineOr(sp.key.line, line), "per-server ssh option %s: murder's ssh: settings apply to every server", sp.key.describe())
 				}
 			}
+		case c.gen && ok && isScalar(p.val):
+			pr.other = append(pr.other, p)
 		default:
 			c.note(line, "server option %s: murder keeps only user, port and no_release (value %s)", p.key.describe(), describeOrWhy(p.val))
 		}
@@ -196,6 +205,11 @@ func (c *converter) addServer(role string, v value, pr props, st stmt) {
 		c.note(line, "server not understood: %s", whyOf(v))
 		return
 	}
+	if strings.Contains(v.s, "${") {
+		// From the environment: murder checks it when it expands it.
+		c.servers = append(c.servers, decl{role: role, user: pr.user, host: v.s, port: pr.port, noRelease: pr.noRelease, primary: pr.primary, props: pr.other, env: true, at: c.at(line)})
+		return
+	}
 	user, host, port, err := roles.ParseServer(v.s)
 	if err != nil {
 		c.note(line, "server %q: %v", v.s, err)
@@ -207,7 +221,7 @@ func (c *converter) addServer(role string, v value, pr props, st stmt) {
 	if port == 0 {
 		port = pr.port
 	}
-	c.servers = append(c.servers, decl{role: role, user: user, host: host, port: port, noRelease: pr.noRelease, at: c.at(line)})
+	c.servers = append(c.servers, decl{role: role, user: user, host: host, port: port, noRelease: pr.noRelease, primary: pr.primary, props: pr.other, at: c.at(line)})
 }
 
 // String renders a declaration as murder.yaml's "[user@]host[:port]".
@@ -234,4 +248,13 @@ func hostKey(host string, port int) string {
 		host = strings.ToLower(strings.TrimSuffix(host, "."))
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// isScalar reports whether v is a boolean, number, string or symbol.
+func isScalar(v value) bool {
+	switch v.kind {
+	case vBool, vInt, vString, vSymbol:
+		return true
+	}
+	return false
 }

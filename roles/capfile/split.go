@@ -179,9 +179,10 @@ func cut(st stmt) block {
 func opensBrace(p token) bool {
 	switch p.kind {
 	case kIdent:
-		return !keywords[p.text]
+		// lambda { } and proc { } are values: the statement goes on after them.
+		return !keywords[p.text] && p.text != "lambda" && p.text != "proc"
 	case kPunct:
-		return p.text == ")" || p.text == "->"
+		return p.text == ")"
 	}
 	return false
 }

@@ -26,6 +26,9 @@ func callName(st stmt) string {
 	if len(st.toks) == 0 || st.toks[0].kind != kIdent {
 		return ""
 	}
+	if st.toks[0].text == "Dir" && len(st.toks) > 1 && st.toks[1].text == "." {
+		return "Dir" // Dir.glob(...).each { |f| import f }
+	}
 	if len(st.toks) > 1 && st.toks[1].kind == kPunct && !slices.Contains([]string{"(", "[", "*", "-", "->", "::"}, st.toks[1].text) {
 		if st.toks[1].text != "{" || !st.toks[1].space {
 			return "" // an assignment, operator or method chain
@@ -54,6 +57,7 @@ func init() {
 		"ssh_options":      (*converter).sshOptionsStmt,
 		"append":           (*converter).appendStmt,
 		"remove":           (*converter).appendStmt,
+		"Dir":              (*converter).globLoad,
 	}
 }
 
@@ -74,7 +78,6 @@ var fixed = map[string]string{
 	"invoke":              "invokes a task while Capfile is read: murder runs tasks only when asked",
 	"puts":                "prints while Capfile is read",
 	"logger":              "Capistrano logging: murder has its own output",
-	"Dir":                 "loads recipe files found by a pattern: their tasks are not translated",
 }
 
 // stmt translates one statement.
@@ -85,12 +88,17 @@ func (c *converter) stmt(st stmt, ns string) {
 			return
 		}
 	}
+	st = setLabel(st)
 	name := callName(st)
 	if h := handlers[name]; h != nil {
 		h(c, st, cut(st), ns)
 		return
 	}
 	if why, ok := fixed[name]; ok {
+		if dropped[why] {
+			c.drop(st, why)
+			return
+		}
 		c.untranslated(st, why)
 		return
 	}
@@ -209,7 +217,10 @@ func (c *converter) task(st stmt, ns string, desc *stmt) {
 	if desc != nil {
 		whole.first, whole.toks = desc.first, append(slices.Clone(desc.toks), st.toks...)
 	}
-	if name == "deploy:restart" && b.has && c.restartTask(st, b, args, opts) {
+	if name == "deploy:restart" && b.has && (c.restartTask(st, b, args, opts) || c.gen && c.restartTask3(st, b, args, opts)) {
+		return
+	}
+	if c.gen && b.has && c.genTask(st, b, ns, desc, name, args, opts) {
 		return
 	}
 	why := fmt.Sprintf("task %s: Ruby tasks are not translated", name)
@@ -251,4 +262,17 @@ func (c *converter) restartTask(st stmt, b block, args []value, opts value) bool
 		command = "sudo " + command
 	}
 	return c.setVar(c.at(st.first), "restart_command", value{kind: vString, s: command, line: st.first}) == ""
+}
+
+// setLabel reads `set:keep_releases, 5`, which Ruby takes as set(:keep_releases, 5)
+// but the lexer as the label set: and a name.
+func setLabel(st stmt) stmt {
+	t := st.toks
+	if len(t) < 2 || t[0].kind != kLabel || t[0].text != "set" || t[1].kind != kIdent || t[1].space {
+		return st
+	}
+	toks := append([]token{{kind: kIdent, text: "set", raw: "set", line: t[0].line, endLine: t[0].line, space: true}},
+		token{kind: kSymbol, text: t[1].text, raw: ":" + t[1].raw, line: t[1].line, endLine: t[1].line})
+	st.toks = append(toks, t[2:]...)
+	return st
 }

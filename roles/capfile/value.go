@@ -192,6 +192,7 @@ func (p *parser) labelKey(t token) value {
 func (p *parser) expr() value {
 	start := p.pos
 	v := p.primary()
+	v = p.push(v)
 	if !p.atStop() {
 		for !p.atStop() {
 			p.skip()
@@ -294,8 +295,7 @@ func (p *parser) punct() value {
 			return number(n, t.text == "-")
 		}
 	case "->":
-		p.pos = len(p.toks)
-		return bad(t.line, "lazy value (lambda): murder.yaml needs the value itself")
+		return p.lazy(t, "lambda")
 	}
 	return bad(t.line, "unexpected %s", clip(t.raw))
 }
@@ -311,10 +311,14 @@ func (p *parser) ident() value {
 	case "fetch":
 		return p.fetch(t)
 	case "ENV":
-		p.pos = len(p.toks)
-		return bad(t.line, "reads an environment variable (ENV), known only when cap runs")
-	case "lambda", "proc", "Proc":
-		p.pos = len(p.toks)
+		return p.env(t)
+	case "lambda", "proc":
+		return p.lazy(t, t.text)
+	case "Proc":
+		if p.is(".") && p.pos+1 < len(p.toks) && p.toks[p.pos+1].text == "new" {
+			p.pos += 2
+			p.skipLazy()
+		}
 		return bad(t.line, "lazy value (%s): murder.yaml needs the value itself", t.text)
 	}
 	return p.sc.lookup(t.text, t.line) // followed by more, expr makes it a Ruby expression

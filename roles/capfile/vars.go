@@ -3,6 +3,7 @@ package capfile
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -30,6 +31,10 @@ func (c *converter) setStmt(st stmt, b block, _ string) {
 		return
 	}
 	c.vars[name] = bad(st.first, "set not understood") // until it is
+	if name == "deploy_to" {
+		at := c.at(st.first)
+		c.deployToAt = &at
+	}
 	args, opts, ok := c.call(st, b, "set")
 	if !ok {
 		return
@@ -79,26 +84,26 @@ func (c *converter) setName(st stmt, name string, v value) string {
 	case "repo_url":
 		c.cap3 = true
 		return c.setVar(at, "repository", v)
-	case "user", "port", "gateway", "max_hosts":
+	case "user", "port":
+		if c.cap3 {
+			c.userSets[name] = append(c.userSets[name], at)
+			c.info(st, fmt.Sprintf("Capistrano 3 does not connect with :%s (give user and port per server, or in ssh:)", name))
+			return ""
+		}
 		return c.sshSet(at, name, v)
+	case "deploy_config_path", "stage_config_path", "stage_dir", "stages", "default_stage":
+		if c.project {
+			c.info(st, fmt.Sprintf(":%s tells where the configuration is: read", name))
+			return ""
+		}
+	case "gateway", "max_hosts":
+		return c.sshSet(at, name, v)
+	case "linked_files", "linked_dirs":
+		if c.gen {
+			return c.setList(at, name, v)
+		}
 	case "ssh_options":
-		if v.kind != vHash {
-			return "ssh_options: expected a hash, got " + v.describe()
-		}
-		// The new hash replaces the old one, with everything it set.
-		c.ssh.drop(func(e entry) bool { return e.option })
-		for _, p := range v.pairs {
-			k, ok := p.key.text()
-			line := lineOr(p.key.line, st.first)
-			if !ok {
-				c.note(line, "ssh option %s not understood", p.key.describe())
-				continue
-			}
-			if why := c.sshOption(c.at(line), k, p.val); why != "" {
-				c.note(line, "%s", why)
-			}
-		}
-		return ""
+		return c.sshOptionsSet(st, v)
 	case "deploy_via":
 		if s, _ := v.text(); s != "murder" && s != "copy" {
 			return fmt.Sprintf("deploy_via %s: murder deploys via murder (BitTorrent) or copy, building the release on this machine; there is no checkout on the servers", v.describe())
@@ -107,7 +112,41 @@ func (c *converter) setName(st stmt, name string, v value) string {
 	if _, ok := varKinds[name]; ok {
 		return c.setVar(at, name, v)
 	}
+	c.userSets[name] = append(c.userSets[name], at)
 	return hint(name, v)
+}
+
+// setList records linked_files or linked_dirs, which murder.yaml is
+// about to accept (roles.Parse does not know them yet: check skips them).
+func (c *converter) setList(at Line, name string, v value) string {
+	node := listNode(v)
+	if node == nil {
+		return fmt.Sprintf("%s: expected a list of paths, got %s", name, v.describe())
+	}
+	c.set.put(entry{key: name, node: node, at: at})
+	c.pendingKeys[name] = true
+	return ""
+}
+
+// sshOptionsSet translates `set :ssh_options, {...}`.
+func (c *converter) sshOptionsSet(st stmt, v value) string {
+	if v.kind != vHash {
+		return "ssh_options: expected a hash, got " + v.describe()
+	}
+	// The new hash replaces the old one, with everything it set.
+	c.ssh.drop(func(e entry) bool { return e.option })
+	for _, p := range v.pairs {
+		k, ok := p.key.text()
+		line := lineOr(p.key.line, st.first)
+		if !ok {
+			c.note(line, "ssh option %s not understood", p.key.describe())
+			continue
+		}
+		if why := c.sshOption(c.at(line), k, p.val); why != "" {
+			c.note(line, "%s", why)
+		}
+	}
+	return ""
 }
 
 // setVar records a murder variable, checked as murder.yaml would check it.
@@ -173,7 +212,8 @@ func kindName(k reflect.Kind) string {
 	return "a string"
 }
 
-// appendStmt answers Capistrano 3's `append :linked_dirs, ...`.
+// appendStmt translates Capistrano 3's `append :linked_dirs, "log", "tmp/pids"`
+// (and `remove`) for list variables.
 func (c *converter) appendStmt(st stmt, b block, _ string) {
 	c.cap3 = true
 	p := &parser{sc: c, toks: b.head[1:]}
@@ -182,7 +222,31 @@ func (c *converter) appendStmt(st stmt, b block, _ string) {
 	if len(args) > 0 {
 		name, _ = args[0].text()
 	}
-	c.untranslated(st, hint(name, value{kind: vArray}))
+	old := c.vars[name]
+	if !c.gen || name != "linked_files" && name != "linked_dirs" || !p.done() || len(args) < 2 || !(old.kind == vArray || old.kind == vNil || old.line == 0 && old.kind == vBad) {
+		c.untranslated(st, hint(name, value{kind: vArray}))
+		return
+	}
+	list := value{kind: vArray, line: st.first}
+	if old.kind == vArray {
+		list.list = slices.Clone(old.list)
+	}
+	for _, a := range args[1:] {
+		if a.kind == vArray {
+			list.list = append(list.list, a.list...)
+		} else {
+			list.list = append(list.list, a)
+		}
+	}
+	if b.head[0].text == "remove" {
+		list.list = slices.DeleteFunc(old.list, func(v value) bool {
+			return slices.ContainsFunc(args[1:], func(a value) bool { return a.kind == v.kind && a.s == v.s })
+		})
+	}
+	c.vars[name] = list
+	if why := c.setList(c.at(st.first), name, list); why != "" {
+		c.untranslated(st, why)
+	}
 }
 
 // hints explain the Capistrano variables murder has no use for.

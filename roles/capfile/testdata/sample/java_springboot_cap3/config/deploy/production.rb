@@ -1,0 +1,2 @@
+server "orders1.internal", user: "deploy", roles: %w{app}
+server "orders2.internal", user: "deploy", roles: %w{app}

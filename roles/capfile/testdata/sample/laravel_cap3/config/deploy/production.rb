@@ -1,0 +1,1 @@
+server "portal.example.com", user: "deploy", roles: %w{app web db}

@@ -1,0 +1,13 @@
+set :application, "bigapp"
+set :repository, "git@github.com:acme/bigapp.git"
+set :deploy_via, :murder
+set :user, "deploy"
+set :remote_murder_path, "/opt/local/murder"
+set :default_seeder_files_path, "/home/deploy/bigapp"
+set :default_destination_path, "/u/apps/bigapp/current"
+role :tracker, "tracker.example.com"
+role :seeder, "seeder.example.com"
+role :peer, "w01.example.com", "w02.example.com", "w03.example.com"
+role :app, "w01.example.com", "w02.example.com", "w03.example.com"
+before "murder:start_seeding", "murder:start_tracker"
+after "murder:stop_seeding", "murder:stop_tracker"

@@ -1,0 +1,1 @@
+server "chat-stage.example.com", user: "node", roles: %w{app}

@@ -1,0 +1,1 @@
+server "ledger1.example.com", user: "deploy", roles: %w{app web db}

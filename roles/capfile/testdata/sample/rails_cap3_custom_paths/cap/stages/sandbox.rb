@@ -1,0 +1,1 @@
+server "ledger-sandbox.example.com", user: "deploy", roles: %w{app web db}

@@ -1,0 +1,1 @@
+server "inv-stage.example.com", user: "deploy", roles: %w{app web db}

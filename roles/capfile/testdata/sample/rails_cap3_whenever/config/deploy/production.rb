@@ -1,0 +1,1 @@
+server "reports.example.com", user: "deploy", roles: %w{app db web}

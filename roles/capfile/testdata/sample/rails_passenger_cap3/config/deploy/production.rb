@@ -1,0 +1,1 @@
+server "blog.example.com", user: "deploy", roles: %w{web app db}
