@@ -112,6 +112,8 @@ func (d *Dialer) connect(ctx context.Context, t Target, dial func(context.Contex
 		dial = func(ctx context.Context, addr string) (net.Conn, error) { return nd.DialContext(ctx, "tcp", addr) }
 	}
 	addr := t.Addr()
+	// Per dial, from known_hosts as it is now (accept-new may add to it).
+	hostKeyAlgs := d.hosts.algorithms(addr)
 	conn, err := dial(ctx, addr)
 	if err != nil {
 		return nil, classifyDial(addr, d.cfg.Timeout, err)
@@ -126,10 +128,11 @@ func (d *Dialer) connect(ctx context.Context, t Target, dial func(context.Contex
 		user = d.cfg.User
 	}
 	cfg := &ssh.ClientConfig{
-		User:            user,
-		Auth:            d.auth,
-		HostKeyCallback: d.hosts.callback(),
-		Timeout:         d.cfg.Timeout,
+		User:              user,
+		Auth:              d.auth,
+		HostKeyCallback:   d.hosts.callback(),
+		HostKeyAlgorithms: hostKeyAlgs,
+		Timeout:           d.cfg.Timeout,
 	}
 	sc, chans, reqs, err := ssh.NewClientConn(conn, addr, cfg)
 	interrupted := !stop()

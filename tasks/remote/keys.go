@@ -1,11 +1,16 @@
 package remote
 
 import (
+	"bufio"
+	"crypto/ed25519"
+	"crypto/fips140"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -89,6 +94,7 @@ type hostKeys struct {
 	file, mode string
 	mu         sync.Mutex
 	check      ssh.HostKeyCallback
+	caLines    map[int]bool // numbers of the file's @cert-authority lines
 }
 
 func newHostKeys(file, mode string) (*hostKeys, error) {
@@ -112,14 +118,137 @@ func newHostKeys(file, mode string) (*hostKeys, error) {
 func (h *hostKeys) load() error {
 	if _, err := os.Stat(h.file); errors.Is(err, os.ErrNotExist) {
 		h.check = func(string, net.Addr, ssh.PublicKey) error { return &knownhosts.KeyError{} }
+		h.caLines = nil
 		return nil
 	}
 	cb, err := knownhosts.New(h.file)
 	if err != nil {
 		return fmt.Errorf("known_hosts %s: %w", h.file, err)
 	}
-	h.check = cb
+	ca, err := certAuthorityLines(h.file)
+	if err != nil {
+		return fmt.Errorf("known_hosts %s: %w", h.file, err)
+	}
+	h.check, h.caLines = cb, ca
 	return nil
+}
+
+// certAuthorityLines returns the numbers of the @cert-authority lines of
+// a known_hosts file, counted as knownhosts counts them.
+func certAuthorityLines(file string) (map[int]bool, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	lines := map[int]bool{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		if w := strings.Fields(sc.Text()); len(w) > 0 && w[0] == "@cert-authority" {
+			lines[n] = true
+		}
+	}
+	return lines, sc.Err()
+}
+
+// probeKey is a key no known_hosts records: checking it against a host's
+// entries fails with a KeyError whose Want lists them all.
+var probeKey = sync.OnceValue(func() ssh.PublicKey {
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	k, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// recorded returns the types of the plain keys known_hosts holds for addr
+// (host:port as dialed; hashed names, [host]:port entries and patterns
+// match as in checking), and whether a @cert-authority line matches addr.
+// @revoked lines record no key for a host and are not counted.
+func (h *hostKeys) recorded(addr string) (types map[string]bool, ca bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	err := h.check(addr, &net.TCPAddr{IP: net.IPv4zero}, probeKey())
+	var ke *knownhosts.KeyError
+	if !errors.As(err, &ke) {
+		return nil, false
+	}
+	for _, w := range ke.Want {
+		if w.Filename == h.file && h.caLines[w.Line] {
+			ca = true
+			continue
+		}
+		if types == nil {
+			types = map[string]bool{}
+		}
+		types[w.Key.Type()] = true
+	}
+	return types, ca
+}
+
+// algorithms returns the host key algorithms to offer addr, as OpenSSH
+// orders HostKeyAlgorithms: first the certificate algorithms if a
+// @cert-authority line matches the host, then the algorithms of the key
+// types known_hosts records for it, then the rest. The server picks the
+// first one it has, so a host recorded with its ed25519 key that also has
+// an ECDSA key shows its ed25519 key and is not reported as CHANGED; a
+// host whose keys are all of other types still shows one, to be refused
+// as CHANGED rather than failing the negotiation. Nothing recorded: nil,
+// the package defaults.
+func (h *hostKeys) algorithms(addr string) []string {
+	types, ca := h.recorded(addr)
+	if len(types) == 0 && !ca {
+		return nil
+	}
+	var first, plain, rest []string
+	for _, alg := range hostKeyAlgorithms() {
+		switch {
+		case isCertAlgorithm(alg) && ca:
+			first = append(first, alg)
+		case !isCertAlgorithm(alg) && types[keyFormat(alg)]:
+			plain = append(plain, alg)
+		default:
+			rest = append(rest, alg)
+		}
+	}
+	return slices.Concat(first, plain, rest)
+}
+
+// hostKeyAlgorithms is the set x/crypto/ssh offers by default, in our
+// order of preference: ed25519, ECDSA, RSA, with the SHA-1 "ssh-rsa"
+// signatures last and left out in FIPS 140 mode, as the defaults do.
+func hostKeyAlgorithms() []string {
+	algs := []string{
+		ssh.CertAlgoED25519v01, ssh.CertAlgoECDSA256v01, ssh.CertAlgoECDSA384v01, ssh.CertAlgoECDSA521v01,
+		ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01,
+		ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+		ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256,
+	}
+	// Anything newer the package supports (ML-DSA), after these.
+	for _, alg := range ssh.SupportedAlgorithms().HostKeys {
+		if !slices.Contains(algs, alg) {
+			algs = append(algs, alg)
+		}
+	}
+	if !fips140.Enabled() {
+		algs = append(algs, ssh.CertAlgoRSAv01, ssh.KeyAlgoRSA)
+	}
+	return algs
+}
+
+func isCertAlgorithm(alg string) bool { return strings.Contains(alg, "-cert-v01@") }
+
+// keyFormat is the key type (as in known_hosts) that alg signs with.
+func keyFormat(alg string) string {
+	switch alg {
+	case ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSASHA512:
+		return ssh.KeyAlgoRSA
+	}
+	return alg
 }
 
 func (h *hostKeys) callback() ssh.HostKeyCallback {
