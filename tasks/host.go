@@ -28,7 +28,7 @@ type Host struct {
 	user    string
 	timeout time.Duration
 	input   []byte // stdin of each command
-	err     error // a bad Within, With or As, reported by the next command
+	err     error  // a bad Within, With or As, reported by the next command
 }
 
 // String is the host's display name, as in ` ** [out :: w03]`.

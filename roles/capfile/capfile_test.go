@@ -74,7 +74,7 @@ var goldenCases = []goldenCase{
 		name:   "cap3_deploy",
 		files:  []string{"testdata/cap3_deploy.rb"},
 		stream: true,
-		lines:  []string{"cap3_deploy.rb:1", "cap3_deploy.rb:7", "cap3_deploy.rb:8", "cap3_deploy.rb:11", "cap3_deploy.rb:17", "cap3_deploy.rb:22"},
+		lines:  []string{"cap3_deploy.rb:1", "cap3_deploy.rb:8", "cap3_deploy.rb:11", "cap3_deploy.rb:17", "cap3_deploy.rb:22"},
 		check: func(t *testing.T, c *roles.Config) {
 			wantRoles(t, c, "app=api1.example.net:22,api2.example.net:22 web=api1.example.net:22,api2.example.net:22 db=db.example.net:2200 "+
 				"peer=api1.example.net:22,api2.example.net:22 tracker=api1.example.net:22 seeder=api1.example.net:22")

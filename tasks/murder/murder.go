@@ -32,7 +32,9 @@ func init() {
 		{"unsafe_please_delete", "", "empty the destination before extracting"},
 		{"do_not_download_torrent", "", "create_torrent leaves the .torrent on the seeder"},
 		{"stall_timeout", "", "how long a peer may go without data before it fails (90s, 5m)"},
-		{"capfile", "", "murder:import_capfile: the Capfile or config/deploy.rb to read"},
+		{"capfile", "", "murder:import_capfile: the project directory, or its Capfile or config/deploy.rb"},
+		{"stage", "", "murder:import_capfile: the stage of a multistage project (production, staging, ...)"},
+		{"tasks_output", "", "murder:import_capfile: the Go file for the project's tasks (default magefiles/capistrano_tasks.go)"},
 		{"output", "", "murder:import_capfile: murder.yaml to write"},
 		{"force", "", "murder:import_capfile: replace an existing output"},
 	} {

@@ -88,7 +88,7 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
-		err := c.Run(context.Background(), tt.cmd, &stdout, &stderr)
+		err := c.Run(context.Background(), tt.cmd, nil, &stdout, &stderr)
 		if stdout.String() != tt.stdout || stderr.String() != tt.stderr {
 			t.Errorf("%s: stdout %q stderr %q, want %q %q", tt.cmd, stdout.String(), stderr.String(), tt.stdout, tt.stderr)
 		}
@@ -103,7 +103,7 @@ func TestRun(t *testing.T) {
 		}
 	}
 	time.Sleep(200 * time.Millisecond) // several keepalives while idle
-	if err := c.Run(context.Background(), "true", &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+	if err := c.Run(context.Background(), "true", nil, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Errorf("after idling with keepalives: %v", err)
 	}
 }
@@ -122,7 +122,7 @@ func TestRunCancel(t *testing.T) {
 		t.Errorf("Run = %v, want context.DeadlineExceeded", err)
 	}
 	// The connection stays usable for the next command.
-	if err := c.Run(context.Background(), "true", &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+	if err := c.Run(context.Background(), "true", nil, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Errorf("Run after a cancelled one: %v", err)
 	}
 }
@@ -210,8 +210,8 @@ func TestDownload(t *testing.T) {
 	if b, err := os.ReadFile(local); err != nil || string(b) != "d8:announce...e" {
 		t.Errorf("local file = %q, %v", b, err)
 	}
-	if fi, err := os.Stat(local); err != nil || fi.Mode().Perm() != 0o644 {
-		t.Errorf("local mode = %v, %v; want 0644", fi.Mode(), err)
+	if fi, err := os.Stat(local); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("local mode = %v, %v; want 0600 (owner-only)", fi.Mode(), err)
 	}
 	err := c.Download(ctx, filepath.Join(h.Dir, "nonesuch"), local)
 	if err == nil || !strings.Contains(err.Error(), "download "+filepath.Join(h.Dir, "nonesuch")) {
@@ -363,7 +363,7 @@ func TestHostKeyAcceptNewAndOff(t *testing.T) {
 	// The recorded key now satisfies strict checking.
 	cfg.HostKeyChecking = "strict"
 	c := dial(t, newDialer(t, cfg), tg)
-	if err := c.Run(context.Background(), "true", &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+	if err := c.Run(context.Background(), "true", nil, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Errorf("Run over the accepted key: %v", err)
 	}
 }
