@@ -100,7 +100,7 @@ func seederWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (e
 	}
 	// Register first: a tracker run from this run dir then knows the
 	// torrent before the pre-flight announce asks for it.
-	_ = allowLocally(o.runDir, tf.mi.HashInfoBytes())
+	_ = allowTorrentLocally(o.runDir, tf)
 	if err := preflight(ctx, tf, cl, ip, 0); err != nil {
 		return err
 	}

@@ -20,7 +20,9 @@ import (
 
 	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
+	"github.com/murderfleet/murder/dist/seal"
 	"github.com/murderfleet/murder/dist/torrentcheck"
+	"github.com/murderfleet/murder/dist/tracker"
 )
 
 // torrentFile is a parsed and checked .torrent (torrentcheck.Check).
@@ -60,12 +62,17 @@ func runMakeTorrent(ctx context.Context, env *runEnv, args []string) error {
 	pieceLen := fs.Int64("piece-length", 0, "piece length in bytes, a power of two (0: chosen from the size)")
 	unpacked := fs.Int64("unpacked-size", -1, "record this unpacked size (bytes of regular files, as pack prints it); needed for an encrypted FILE (-1: read it from FILE)")
 	runDir := fs.String("run-dir", defaultRunDir(), "run directory; the torrent is allowed at a tracker running from it")
+	tokenFile := fs.String("token-file", "", "read the transfer's tracker token from this owner-only file (- for stdin): the announce URL then carries it")
 	rest, err := parseFlags(fs, args, 3, 3)
 	if err != nil {
 		return err
 	}
 	file, trackerArg, target := rest[0], rest[1], rest[2]
-	announce, err := announceFromArg(trackerArg)
+	token, err := readToken(*tokenFile, env.stdin)
+	if err != nil {
+		return err
+	}
+	announce, err := announceFromArg(trackerArg, token)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -82,16 +89,20 @@ func runMakeTorrent(ctx context.Context, env *runEnv, args []string) error {
 	if err := writeTorrent(target, tf); err != nil {
 		return err
 	}
-	_ = allowLocally(*runDir, tf.mi.HashInfoBytes())
+	_ = allowTorrentLocally(*runDir, tf)
 	fmt.Fprintf(env.stdout, "created %s: %s, %d bytes, %d pieces of %d, info-hash %s\n",
 		target, filepath.Base(file), tf.info.TotalLength(), tf.info.NumPieces(), tf.info.PieceLength, tf.mi.HashInfoBytes().HexString())
 	return nil
 }
 
 // announceFromArg turns the original's TRACKERHOST:PORT into an announce
-// URL; a full http:// URL is taken as it is.
-func announceFromArg(s string) (string, error) {
+// URL, with the transfer's token when there is one; a full http:// URL is
+// taken as it is.
+func announceFromArg(s, token string) (string, error) {
 	if strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") {
+		if token != "" {
+			return "", fmt.Errorf("tracker %q: give HOST:PORT with --token-file", s)
+		}
 		return s, nil
 	}
 	host, port, err := net.SplitHostPort(s)
@@ -101,7 +112,24 @@ func announceFromArg(s string) (string, error) {
 	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
 		return "", fmt.Errorf("tracker port %q is not a port number", port)
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/announce", nil
+	p, _ := strconv.Atoi(port)
+	return tracker.AnnounceURL(host, p, token), nil
+}
+
+// readToken reads a transfer token from an owner-only file, or stdin for
+// "-"; "" means no token.
+func readToken(path string, stdin io.Reader) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	tok, err := seal.ReadSecret(path, stdin)
+	if err != nil {
+		return "", usagef("--token-file: %v", err)
+	}
+	if err := tracker.ValidToken(tok); err != nil {
+		return "", usagef("--token-file: %v", err)
+	}
+	return tok, nil
 }
 
 // PieceLength chooses the piece length for a file of n bytes: 512 KiB up to

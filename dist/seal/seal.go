@@ -105,10 +105,24 @@ func IsEncrypted(header []byte) bool {
 // must be a regular file that only its owner can access (mode & 077 == 0).
 // Surrounding whitespace is trimmed and the result is checked to parse.
 func ReadIdentity(path string, stdin io.Reader) (string, error) {
+	s, err := ReadSecret(path, stdin)
+	if err != nil {
+		return "", err
+	}
+	if _, err := parseIdentities(s); err != nil {
+		return "", fmt.Errorf("seal: identity %s: not an age identity", describe(path))
+	}
+	return s, nil
+}
+
+// ReadSecret reads a secret the controller hands over: from stdin for
+// path "-", else from a file only its owner may read. Surrounding space is
+// trimmed; an empty secret is an error.
+func ReadSecret(path string, stdin io.Reader) (string, error) {
 	var b []byte
 	var err error
 	if path == "-" {
-		b, err = readCapped(stdin, "the identity on stdin")
+		b, err = readCapped(stdin, "the secret on stdin")
 	} else {
 		b, err = readPrivateFile(path)
 	}
@@ -117,10 +131,7 @@ func ReadIdentity(path string, stdin io.Reader) (string, error) {
 	}
 	s := strings.TrimSpace(string(b))
 	if s == "" {
-		return "", fmt.Errorf("seal: identity %s is empty", describe(path))
-	}
-	if _, err := parseIdentities(s); err != nil {
-		return "", fmt.Errorf("seal: identity %s: not an age identity", describe(path))
+		return "", fmt.Errorf("seal: secret %s is empty", describe(path))
 	}
 	return s, nil
 }
