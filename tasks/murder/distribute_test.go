@@ -69,7 +69,7 @@ func withMurderPath(p string) string {
 func TestDistributeFiles(t *testing.T) {
 	const (
 		facts   = "getent passwd"
-		prepare = "mkdir -p -- /opt/murder && cd -P -- /opt/murder && "
+		prepare = "mkdir -p -m 755 -- /opt/murder && cd -P -- /opt/murder && "
 		version = agent + " --version "
 		empty   = "find -H /opt/murder -mindepth 1 -maxdepth 1 '!' -name run -exec rm -rf -- '{}' +"
 		upload  = "upload murder-agent-linux-amd64 " + agent + " 755"

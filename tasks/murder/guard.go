@@ -173,9 +173,11 @@ func (s settings) factsCmd() string {
 		`if [ -d ` + remote.Quote(s.MurderPath) + ` ]; then ` + s.dirFacts() + `; fi`
 }
 
-// prepareCmd creates remote_murder_path and reports its facts.
+// prepareCmd creates remote_murder_path and reports its facts. The
+// directory gets mode 755 whatever the SSH session's umask (002 where
+// pam_umask gives users their own group), which the guard would refuse.
 func (s settings) prepareCmd() string {
-	return remote.Command("mkdir", "-p", "--", s.MurderPath) + " && " + s.dirFacts()
+	return remote.Command("mkdir", "-p", "-m", "755", "--", s.MurderPath) + " && " + s.dirFacts()
 }
 
 // dirFacts prints remote_murder_path's physical path, owner uid, mode

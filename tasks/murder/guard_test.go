@@ -123,9 +123,10 @@ func TestGuardCommandsRunSafely(t *testing.T) {
 			if u := f.uname; !strings.Contains(u, " ") {
 				t.Errorf("uname = %q", u)
 			}
-			f = sh(t, root, s.prepareCmd())
-			if !f.exists || f.real != s.MurderPath || f.owner != uid || f.count != 0 {
-				t.Errorf("prepare = %+v, want %s owned by %s, empty", f, s.MurderPath, uid)
+			// A umask that would leave the new directory group-writable.
+			f = sh(t, root, "umask 002; "+s.prepareCmd())
+			if !f.exists || f.real != s.MurderPath || f.owner != uid || f.mode != "755" || f.count != 0 {
+				t.Errorf("prepare = %+v, want %s owned by %s, mode 755, empty", f, s.MurderPath, uid)
 			}
 			for _, e := range []string{".hidden", "old-agent", "run/tracker.pid", "lib/a/b"} {
 				p := filepath.Join(s.MurderPath, e)
