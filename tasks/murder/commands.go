@@ -4,8 +4,6 @@ import (
 	"net"
 	"strconv"
 	"time"
-
-	"github.com/murderfleet/murder/tasks/remote"
 )
 
 // The remote command lines of every task, built from settings alone so
@@ -102,22 +100,4 @@ func (s settings) cleanTempCmd() []string {
 	return []string{s.agent(), "clean", s.filename(), s.torrent(), s.filename() + ".part"}
 }
 
-// The commands of distribute_files run before the agent exists.
-
-func platformCmd() string { return "uname -sm" }
-
-func (s settings) versionCmd() string {
-	return remote.Command(s.agent(), "--version") + " 2>/dev/null || true"
-}
-
-// countCmd creates remote_murder_path and counts its entries, for the
-// original's "cowardly refusing" guard.
-func (s settings) countCmd() string {
-	return remote.Command("mkdir", "-p", "--", s.MurderPath) + " && " + remote.Command("ls", "-A", "--", s.MurderPath) + " | wc -l"
-}
-
-// emptyCmd empties remote_murder_path except run/, which holds the pid
-// files of running trackers and seeders.
-func (s settings) emptyCmd() string {
-	return remote.Command("find", s.MurderPath, "-mindepth", "1", "-maxdepth", "1", "!", "-name", "run", "-exec", "rm", "-rf", "--", "{}", "+")
-}
+// The commands of distribute_files are in guard.go.

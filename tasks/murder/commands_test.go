@@ -84,6 +84,8 @@ func argvCommands(s settings) []argvCommand {
 func lineCommands(s settings) [][2]string {
 	return [][2]string{
 		{"platform", platformCmd()},
+		{"facts", s.factsCmd()},
+		{"prepare", s.prepareCmd()},
 		{"version", s.versionCmd()},
 		{"count", s.countCmd()},
 		{"empty", s.emptyCmd()},
@@ -235,8 +237,8 @@ func TestLineCommandsRunSafely(t *testing.T) {
 				}
 				return strings.TrimSpace(string(out))
 			}
-			if got := run(s.countCmd()); got != "0" {
-				t.Errorf("count of a new directory = %q, want 0", got)
+			if got := run(s.prepareCmd()); !strings.HasSuffix(got, "\ncount=0") {
+				t.Errorf("prepare of a new directory printed %q, want count=0 last", got)
 			}
 			for _, f := range []string{"old-agent", ".hidden", "run/tracker.pid"} {
 				p := filepath.Join(s.MurderPath, f)
@@ -247,15 +249,15 @@ func TestLineCommandsRunSafely(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if got := run(s.countCmd()); got != "3" {
-				t.Errorf("count = %q, want 3 (old-agent, .hidden, run)", got)
+			if got := run(s.countCmd()); got != "4" {
+				t.Errorf("count = %q, want 4 (old-agent, .hidden, run, run/tracker.pid)", got)
 			}
 			run(s.emptyCmd())
 			if _, err := os.Stat(filepath.Join(s.MurderPath, "run", "tracker.pid")); err != nil {
 				t.Errorf("empty removed run/: %v", err)
 			}
-			if got := run(s.countCmd()); got != "1" {
-				t.Errorf("count after empty = %q, want 1 (run)", got)
+			if got := run(s.countCmd()); got != "2" {
+				t.Errorf("count after empty = %q, want 2 (run, run/tracker.pid)", got)
 			}
 			if got := run(s.versionCmd()); got != "" {
 				t.Errorf("version without an agent printed %q, want nothing", got)

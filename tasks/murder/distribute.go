@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -114,7 +113,9 @@ func agentCacheDir() string {
 }
 
 // distributeFiles uploads the agent built for each host's platform, unless
-// the host already runs the identical build.
+// the host already runs the identical build, into a remote_murder_path the
+// guard (guard.go) accepts: never the root, a system or home directory,
+// nor one that another local user could write to.
 func distributeFiles(ctx context.Context) error {
 	b := agents(ctx)
 	return tasks.On(ctx, tasks.Roles(roleTracker, roleSeeder, rolePeer).Step("distribute files"), func(ctx context.Context, h *tasks.Host) error {
@@ -123,38 +124,66 @@ func distributeFiles(ctx context.Context) error {
 }
 
 func distributeTo(ctx context.Context, h *tasks.Host, s settings, b AgentBuilder) error {
+	if err := checkMurderPath(s.MurderPath); err != nil {
+		return err
+	}
 	if tasks.DryRun(ctx) {
-		for _, line := range []string{platformCmd(), s.versionCmd(), s.countCmd(), s.emptyCmd()} {
+		for _, line := range []string{s.factsCmd(), s.prepareCmd(), s.versionCmd(), s.emptyCmd()} {
 			_ = h.Run(ctx, line)
 		}
 		h.Info("upload the agent built for its platform to " + s.agent())
 		return nil
 	}
-	uname, err := output(ctx, h, platformCmd())
-	if err != nil {
-		return fmt.Errorf("asking the platform: %w", err)
+	// One command asks everything the guard needs, creating nothing.
+	var f hostFacts
+	out, err := output(ctx, h, s.factsCmd())
+	if err == nil {
+		err = parseFacts(out, &f)
 	}
-	goos, goarch, err := platform(uname)
+	if err != nil {
+		return fmt.Errorf("asking the platform and remote_murder_path's state: %w", err)
+	}
+	goos, goarch, err := platform(f.uname)
 	if err != nil {
 		return err
+	}
+	if err := f.guard(s.MurderPath); err != nil {
+		return err
+	}
+	existed := f.exists
+	if !existed {
+		out, err := output(ctx, h, s.prepareCmd())
+		if err == nil {
+			err = parseFacts(out, &f)
+		}
+		if err != nil {
+			return fmt.Errorf("creating remote_murder_path: %w", err)
+		}
+		if !f.exists {
+			return fmt.Errorf("creating remote_murder_path: no facts about %s in the host's answer", s.MurderPath)
+		}
+		if err := f.guard(s.MurderPath); err != nil {
+			return err
+		}
 	}
 	local, sum, err := b.Build(ctx, goos, goarch)
 	if err != nil {
 		return err
 	}
-	if v, _ := output(ctx, h, s.versionCmd()); strings.Contains(v, "sha256:"+sum) {
-		h.Info(fmt.Sprintf("agent %s/%s is up to date (sha256:%.12s)", goos, goarch, sum))
-		return nil
+	// A directory just created holds no agent to ask.
+	if existed {
+		if v, _ := output(ctx, h, s.versionCmd()); strings.Contains(v, "sha256:"+sum) {
+			h.Info(fmt.Sprintf("agent %s/%s is up to date (sha256:%.12s)", goos, goarch, sum))
+			return nil
+		}
 	}
-	count, err := output(ctx, h, s.countCmd())
-	if err != nil {
-		return err
+	if f.count >= maxMurderEntries {
+		return fmt.Errorf("Cowardly refusing to remove files! Check the remote_murder_path (%s holds %d entries).", s.MurderPath, f.count)
 	}
-	if n, _ := strconv.Atoi(strings.TrimSpace(count)); n >= maxMurderEntries {
-		return fmt.Errorf("Cowardly refusing to remove files! Check the remote_murder_path (%s holds %d entries).", s.MurderPath, n)
-	}
-	if err := h.Run(ctx, s.emptyCmd()); err != nil {
-		return err
+	if f.count > 0 {
+		if err := h.Run(ctx, s.emptyCmd()); err != nil {
+			return err
+		}
 	}
 	if err := h.Upload(ctx, local, s.agent()); err != nil {
 		return err

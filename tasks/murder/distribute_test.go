@@ -10,53 +10,183 @@ import (
 	"github.com/murderfleet/murder/tasks/taskstest"
 )
 
+// distHost is what a fake host answers distribute_files.
+type distHost struct {
+	uname   string
+	uid     string
+	homes   []string // $HOME first, then passwd's
+	dir     *dirState
+	created dirState // what prepare reports after mkdir -p
+	version string
+}
+
+// dirState is remote_murder_path as the host reports it.
+type dirState struct {
+	real, owner, mode string
+	count             int
+}
+
+func (d dirState) lines() string {
+	return fmt.Sprintf("real=%s\nowner=%s\nmode=%s\ncount=%8d\n", d.real, d.owner, d.mode, d.count)
+}
+
+// healthy is a host of deploy (uid 1000) where /opt/murder holds an
+// older agent.
+func healthy() distHost {
+	return distHost{
+		uname: "Linux x86_64", uid: "1000", homes: []string{"/home/deploy", "/root", "/home/deploy", "/usr/sbin", "/nonexistent"},
+		dir:     &dirState{"/opt/murder", "1000", "755", 3},
+		created: dirState{"/opt/murder", "1000", "755", 0},
+		version: "murder-agent v0 sha256:old",
+	}
+}
+
+// respond answers the commands of distribute_files as a.
+func (a distHost) respond(_, cmd string) (taskstest.Reply, bool) {
+	switch {
+	case strings.Contains(cmd, "getent passwd"):
+		out := "uname=" + a.uname + "\nuid=" + a.uid + "\n"
+		for _, h := range a.homes {
+			out += "home=" + h + "\n"
+		}
+		if a.dir != nil {
+			out += a.dir.lines()
+		}
+		return taskstest.Reply{Stdout: out}, true
+	case strings.Contains(cmd, "mkdir -p"):
+		return taskstest.Reply{Stdout: a.created.lines()}, true
+	case strings.Contains(cmd, " --version "):
+		return taskstest.Reply{Stdout: a.version + "\n"}, true
+	}
+	return taskstest.Reply{}, false
+}
+
+// withMurderPath is fleetYAML with remote_murder_path p.
+func withMurderPath(p string) string {
+	return strings.Replace(fleetYAML, "remote_murder_path: /opt/murder", "remote_murder_path: "+p, 1)
+}
+
 func TestDistributeFiles(t *testing.T) {
-	type answers struct{ uname, version, count string }
+	const (
+		facts   = "getent passwd"
+		prepare = "mkdir -p -m 755 -- /opt/murder && cd -P -- /opt/murder && "
+		version = agent + " --version "
+		empty   = "find -H /opt/murder -mindepth 1 -maxdepth 1 '!' -name run -exec rm -rf -- '{}' +"
+		upload  = "upload murder-agent-linux-amd64 " + agent + " 755"
+	)
 	tests := []struct {
 		name    string
-		answer  func(host string) answers
-		want    []string // w01's operations, by substring
+		host    func(*distHost)
+		want    []string // each peer's operations, by substring
 		wantErr string
 	}{
 		{
-			name:   "fresh host",
-			answer: func(string) answers { return answers{"Linux x86_64", "", "0"} },
-			want:   []string{"uname -sm", " --version ", "mkdir -p -- /opt/murder", "find /opt/murder -mindepth 1", "upload murder-agent-linux-amd64 " + agent + " 755"},
+			name: "fresh host",
+			host: func(a *distHost) { a.dir = nil },
+			want: []string{facts, prepare, upload},
 		},
 		{
-			name:   "agent up to date",
-			answer: func(string) answers { return answers{"Linux aarch64", "murder-agent v1 sha256:abc123linuxarm64", "2"} },
-			want:   []string{"uname -sm", " --version "},
+			name: "older agent",
+			want: []string{facts, version, empty, upload},
 		},
 		{
-			name:    "too many entries",
-			answer:  func(string) answers { return answers{"Linux x86_64", "", "1000"} },
-			want:    []string{"uname -sm", " --version ", "mkdir -p -- /opt/murder"},
-			wantErr: "Cowardly refusing to remove files! Check the remote_murder_path (/opt/murder holds 1000 entries)",
+			name: "agent up to date",
+			host: func(a *distHost) { a.uname, a.version = "Linux aarch64", "murder-agent v1 sha256:abc123linuxarm64" },
+			want: []string{facts, version},
+		},
+		{
+			name:    "too many entries, hidden and nested ones included",
+			host:    func(a *distHost) { a.dir.count = 1000 },
+			want:    []string{facts, version},
+			wantErr: "host w01: distribute files: Cowardly refusing to remove files! Check the remote_murder_path (/opt/murder holds 1000 entries).",
 		},
 		{
 			name:    "unsupported platform",
-			answer:  func(string) answers { return answers{"SunOS sun4u", "", "0"} },
-			want:    []string{"uname -sm"},
+			host:    func(a *distHost) { a.uname = "SunOS sun4u" },
+			want:    []string{facts},
 			wantErr: `host w01: distribute files: unsupported platform "SunOS sun4u"`,
+		},
+		{
+			name:    "a passwd home directory",
+			host:    func(a *distHost) { a.homes = append(a.homes, "/opt/murder/") },
+			want:    []string{facts},
+			wantErr: "host w01: distribute files: remote_murder_path /opt/murder is a home directory: refusing to empty it",
+		},
+		{
+			name:    "a home directory not created yet: nothing is created",
+			host:    func(a *distHost) { a.dir, a.homes = nil, append(a.homes, "/opt/murder") },
+			want:    []string{facts},
+			wantErr: "host w02: distribute files: remote_murder_path /opt/murder is a home directory: refusing to empty it",
+		},
+		{
+			name:    "the SSH user's $HOME",
+			host:    func(a *distHost) { a.homes = []string{"/opt/murder"} },
+			want:    []string{facts},
+			wantErr: "host w03: distribute files: remote_murder_path /opt/murder is a home directory: refusing to empty it",
+		},
+		{
+			name:    "a directory holding a home directory",
+			host:    func(a *distHost) { a.homes = append(a.homes, "/opt/murder/ftp") },
+			want:    []string{facts},
+			wantErr: "host w04: distribute files: remote_murder_path /opt/murder contains the home directory /opt/murder/ftp: refusing to empty it",
+		},
+		{
+			name:    "a symbolic link to a system directory",
+			host:    func(a *distHost) { a.dir.real = "/etc" },
+			want:    []string{facts},
+			wantErr: "host w01: distribute files: remote_murder_path /opt/murder leads to /etc, which is a system directory: refusing to empty it",
+		},
+		{
+			name:    "a symbolic link to a home directory",
+			host:    func(a *distHost) { a.dir.real = "/home/deploy" },
+			want:    []string{facts},
+			wantErr: "host w01: distribute files: remote_murder_path /opt/murder leads to /home/deploy, which is a home directory: refusing to empty it",
+		},
+		{
+			name:    "a symbolic link made after the facts, caught after mkdir",
+			host:    func(a *distHost) { a.dir, a.created.real = nil, "/usr/lib" },
+			want:    []string{facts, prepare},
+			wantErr: "host w01: distribute files: remote_murder_path /opt/murder leads to /usr/lib, which is a system directory: refusing to empty it",
+		},
+		{
+			name:    "owned by another user",
+			host:    func(a *distHost) { a.dir.owner = "0" },
+			want:    []string{facts},
+			wantErr: "host w01: distribute files: remote_murder_path /opt/murder is owned by uid 0, not by the SSH user (uid 1000): refusing to use it: another local user could swap the agent that root then runs",
+		},
+		{
+			name:    "group-writable",
+			host:    func(a *distHost) { a.dir.mode = "775" },
+			want:    []string{facts},
+			wantErr: "host w02: distribute files: remote_murder_path /opt/murder is writable by group or others (mode 775): refusing to use it: another local user could swap the agent that root then runs",
+		},
+		{
+			name:    "world-writable, sticky",
+			host:    func(a *distHost) { a.dir.mode = "1777" },
+			want:    []string{facts},
+			wantErr: "remote_murder_path /opt/murder is writable by group or others (mode 1777)",
+		},
+		{
+			name:    "created group-writable (umask 002)",
+			host:    func(a *distHost) { a.dir, a.created.mode = nil, "2775" },
+			want:    []string{facts, prepare},
+			wantErr: "remote_murder_path /opt/murder is writable by group or others (mode 2775)",
+		},
+		{
+			name:    "garbled answer",
+			host:    func(a *distHost) { a.dir.real = "/opt/mur\nder" },
+			want:    []string{facts},
+			wantErr: `host w01: distribute files: asking the platform and remote_murder_path's state: unexpected line "der" in the host's answer`,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFleet(t)
-			// The shell lines run as sh -c '<line>'.
-			f.Respond = func(host, cmd string) (taskstest.Reply, bool) {
-				a := tt.answer(host)
-				switch {
-				case strings.Contains(cmd, "uname -sm"):
-					return taskstest.Reply{Stdout: a.uname + "\n"}, true
-				case strings.Contains(cmd, " --version "):
-					return taskstest.Reply{Stdout: a.version + "\n"}, true
-				case strings.Contains(cmd, "mkdir -p"):
-					return taskstest.Reply{Stdout: a.count + "\n"}, true
-				}
-				return taskstest.Reply{}, false
+			a := healthy()
+			if tt.host != nil {
+				tt.host(&a)
 			}
+			f := newFleet(t)
+			f.Respond = a.respond
 			out, err := run(t, f, fleetYAML, "murder:distribute_files")
 			if tt.wantErr == "" && err != nil {
 				t.Fatalf("Run: %v\n%s", err, out)
@@ -70,12 +200,65 @@ func TestDistributeFiles(t *testing.T) {
 					t.Fatalf("%s ran %q, want %q", h, got, tt.want)
 				}
 				for i := range got {
-					if !strings.Contains(got[i], tt.want[i]) {
+					if !strings.Contains(got[i], remoteShell(tt.want[i])) && !strings.HasPrefix(got[i], tt.want[i]) {
 						t.Errorf("%s op %d = %q, want %q", h, i, got[i], tt.want[i])
 					}
 				}
 			}
 		})
+	}
+}
+
+// remoteShell is how s appears inside the sh -c '...' that Capture runs.
+func remoteShell(s string) string { return strings.ReplaceAll(s, "'", `'\''`) }
+
+// TestDistributeFilesRefusesPaths: a remote_murder_path that is the root,
+// a system directory or one directly below /usr or /var is refused before
+// connecting, in a dry run too.
+func TestDistributeFilesRefusesPaths(t *testing.T) {
+	for _, p := range []string{"/etc", "/home", "/usr", "/usr/local", "/var/lib", "/var/tmp", "/tmp", "/root", "/opt", "/srv", "/boot", "/lib64", "/run", "/private/var"} {
+		for _, dry := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s dry=%v", p, dry), func(t *testing.T) {
+				f := newFleet(t)
+				f.Respond = healthy().respond
+				var words []string
+				if dry {
+					words = append(words, "dry_run=1")
+				}
+				out, err := run(t, f, withMurderPath(p), "murder:distribute_files", words...)
+				want := "host w01: distribute files: remote_murder_path " + p + " is a system directory: refusing to empty it"
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Fatalf("Run = %v, want an error with %q\n%s", err, want, out)
+				}
+				if n := f.Dials(); n != 0 || len(f.Ops("")) != 0 {
+					t.Errorf("dialed %d times and ran %q", n, f.Ops(""))
+				}
+			})
+		}
+	}
+}
+
+// TestDistributeFilesDryRun prints every command it may run and connects
+// nowhere.
+func TestDistributeFilesDryRun(t *testing.T) {
+	f := newFleet(t)
+	out, err := run(t, f, fleetYAML, "murder:distribute_files", "dry_run=1")
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	if n := f.Dials(); n != 0 || len(f.Ops("")) != 0 {
+		t.Errorf("dry run dialed %d times and ran %q", n, f.Ops(""))
+	}
+	s := settings{MurderPath: "/opt/murder"}
+	for _, h := range allPeers {
+		for _, line := range []string{s.factsCmd(), s.prepareCmd(), s.versionCmd(), s.emptyCmd()} {
+			if want := "  * [dry-run :: " + h + "] " + line + "\n"; !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+		if want := " ** [info :: " + h + "] upload the agent built for its platform to " + agent + "\n"; !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
 	}
 }
 

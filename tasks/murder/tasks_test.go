@@ -126,8 +126,8 @@ func TestDryRunDialsNothing(t *testing.T) {
 	}{
 		{"murder:start_tracker", nil, []string{"  * [dry-run :: w01] " + agent + " tracker --detach --port 8998 --run-dir /opt/murder/run\n"}},
 		{"murder:distribute_files", nil, []string{
-			"  * [dry-run :: w01] uname -sm\n", // db1 gets no releases: not a peer, no agent
-			"  * [dry-run :: w04] mkdir -p -- /opt/murder && ls -A -- /opt/murder | wc -l\n",
+			"  * [dry-run :: w01] printf 'uname=%s\\nuid=%s\\nhome=%s\\n' \"$(uname -sm)\" ", // db1 gets no releases: not a peer, no agent
+			"  * [dry-run :: w04] mkdir -p -m 755 -- /opt/murder && cd -P -- /opt/murder && ",
 			" ** [info :: w02] upload the agent built for its platform to " + agent + "\n",
 		}},
 		{"murder:create_torrent", []string{"tag=Deploy1", "files_path=/srv/my build"}, []string{
