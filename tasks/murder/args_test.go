@@ -67,6 +67,7 @@ func TestResolvePrecedence(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := resolve(mustArgs(t, tt.words, tt.env).Get, vars)
 			tt.want.MurderPath, tt.want.TrackerPort = vars.RemoteMurderPath, vars.TrackerPort
+			tt.want.Sealed = true // encrypt=1 is the default
 			if got != tt.want {
 				t.Errorf("resolve =\n %+v, want\n %+v", got, tt.want)
 			}

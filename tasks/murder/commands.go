@@ -18,18 +18,30 @@ func (s settings) stopTrackerCmd() []string {
 	return []string{s.agent(), "stop", "--run-dir", s.runDir(), "tracker"}
 }
 
-func (s settings) packCmd() []string {
-	if s.PathIsFile {
-		return []string{s.agent(), "pack", "--file", s.FilesPath, s.filename()}
+// packCmd packs files_path into TAG.tgz, encrypted to recipient unless
+// that is "" (encrypt=0).
+func (s settings) packCmd(recipient string) []string {
+	argv := []string{s.agent(), "pack"}
+	if recipient != "" {
+		argv = append(argv, "--recipient", recipient)
 	}
-	return []string{s.agent(), "pack", "--exclude", ".git*", s.FilesPath, s.filename()}
+	if s.PathIsFile {
+		return append(argv, "--file", s.FilesPath, s.filename())
+	}
+	return append(argv, "--exclude", ".git*", s.FilesPath, s.filename())
 }
 
 // makeTorrentCmd announces at trackerHost, the tracker role's host name
-// as configured, as the original did.
-func (s settings) makeTorrentCmd(trackerHost string, trackerPort int) []string {
+// as configured, as the original did. The transfer's token comes on
+// stdin, never on the command line; unpacked is what pack reported (-1:
+// the agent reads it from the archive, which it cannot when encrypted).
+func (s settings) makeTorrentCmd(trackerHost string, trackerPort int, unpacked int64) []string {
 	tracker := net.JoinHostPort(trackerHost, strconv.Itoa(trackerPort))
-	return []string{s.agent(), "make-torrent", "--run-dir", s.runDir(), s.filename(), tracker, s.torrent()}
+	argv := []string{s.agent(), "make-torrent", "--run-dir", s.runDir(), "--token-file", "-"}
+	if unpacked >= 0 {
+		argv = append(argv, "--unpacked-size", strconv.FormatInt(unpacked, 10))
+	}
+	return append(argv, s.filename(), tracker, s.torrent())
 }
 
 func (s settings) registerCmd(torrent string) []string {
@@ -37,7 +49,11 @@ func (s settings) registerCmd(torrent string) []string {
 }
 
 func (s settings) startSeedingCmd() []string {
-	return []string{s.agent(), "seeder", "--detach", "--run-dir", s.runDir(), "--tag", s.Tag, s.torrent(), s.filename()}
+	argv := []string{s.agent(), "seeder", "--detach", "--run-dir", s.runDir(), "--tag", s.Tag}
+	if s.Sealed {
+		argv = append(argv, "--require-encryption")
+	}
+	return append(argv, s.torrent(), s.filename())
 }
 
 func (s settings) stopSeedingCmd() []string {
@@ -59,6 +75,9 @@ func (s settings) checkDestCmd() []string {
 
 func (s settings) startPeerCmd(stall string) []string {
 	argv := []string{s.agent(), "peer", "--no-wait", "--run-dir", s.runDir(), "--tag", s.Tag}
+	if s.Sealed {
+		argv = append(argv, "--require-encryption")
+	}
 	if stall != "" {
 		argv = append(argv, "--stall-timeout", stall)
 	}
@@ -75,8 +94,12 @@ func (s settings) peerStatusCmd(wait time.Duration) []string {
 	return append(argv, "peer", s.Tag)
 }
 
-func (s settings) extractCmd() []string {
+// extractCmd unpacks TAG.tgz; keyed, it reads the key on stdin.
+func (s settings) extractCmd(keyed bool) []string {
 	argv := []string{s.agent(), "extract", "--torrent", s.torrent()}
+	if keyed {
+		argv = append(argv, "--identity-file", "-")
+	}
 	switch {
 	case s.PathIsFile:
 		argv = append(argv, "--file")

@@ -3,6 +3,7 @@ package murder
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -303,12 +304,26 @@ roles:
 		t.Fatalf("Run: %v\n%s", err, out)
 	}
 	wantSeeder := []string{
-		agent + " pack --exclude '.git*' /srv/build " + tmp + "/Deploy1.tgz",
-		agent + " make-torrent --run-dir /opt/murder/run " + tmp + "/Deploy1.tgz t1.example.com:9000 " + torrent,
+		agent + " pack --recipient age1 --exclude '.git*' /srv/build " + tmp + "/Deploy1.tgz",
+		agent + " make-torrent --run-dir /opt/murder/run --token-file - " + tmp + "/Deploy1.tgz t1.example.com:9000 " + torrent,
 		"download " + torrent,
 	}
-	if got := f.Ops("s1"); !slices.Equal(got, wantSeeder) {
+	var got []string
+	for _, op := range f.Ops("s1") {
+		got = append(got, regexp.MustCompile(`age1[0-9a-z]+`).ReplaceAllString(op, "age1"))
+	}
+	if !slices.Equal(got, wantSeeder) {
 		t.Errorf("seeder ran\n %q\nwant\n %q", got, wantSeeder)
+	}
+	// The token reaches make-torrent on stdin only; the key stays here,
+	// owner-only.
+	for _, op := range f.Log() {
+		if strings.Contains(op.Op, "make-torrent") && len(strings.TrimSpace(op.Input)) < 22 {
+			t.Errorf("make-torrent got %q on stdin, want the transfer's token", op.Input)
+		}
+	}
+	if fi, err := os.Stat(tmp + "/Deploy1.tgz.key"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("local key: %v, %v; want an owner-only file", fi, err)
 	}
 	// The upload keeps the local file's mode, which is what the download
 	// left (0644 over SSH; see TestCreateTorrentUploadMode).

@@ -149,7 +149,7 @@ func writeTorrent(t *testing.T, dir, tag string) int64 {
 	}
 	// With the whole-file SHA-256 that murder:create_torrent records.
 	sum := sha256.Sum256(data)
-	b, err := bencode.Marshal(map[string]any{"info": bencode.Bytes(ib), "murder": map[string]string{"sha256": hex.EncodeToString(sum[:])}})
+	b, err := bencode.Marshal(map[string]any{"announce": "http://w01:8998/abcdefghijklmnopqrstuvwxyz012345/announce", "info": bencode.Bytes(ib), "murder": map[string]string{"sha256": hex.EncodeToString(sum[:])}})
 	if err != nil {
 		t.Fatal(err)
 	}

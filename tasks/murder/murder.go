@@ -7,7 +7,9 @@ package murder
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/tasks"
@@ -32,6 +34,7 @@ func init() {
 		{"unsafe_please_delete", "", "empty the destination before extracting"},
 		{"do_not_download_torrent", "", "create_torrent leaves the .torrent on the seeder"},
 		{"stall_timeout", "", "how long a peer may go without data before it fails (90s, 5m)"},
+		{"encrypt", "1", "encrypt the archive and the peer connections (0: plaintext, for other BitTorrent clients)"},
 		{"capfile", "", "murder:import_capfile: the project directory, or its Capfile or config/deploy.rb"},
 		{"stage", "", "murder:import_capfile: the stage of a multistage project (production, staging, ...)"},
 		{"tasks_output", "", "murder:import_capfile: the Go file for the project's tasks (default magefiles/capistrano_tasks.go)"},
@@ -116,10 +119,18 @@ var (
 	stopAllPeering = simple(rolePeer, "stop all peering", settings.stopAllPeeringCmd)
 )
 
+// cleanTempFiles removes the transfer's files from every host, and its
+// key from this machine.
 func cleanTempFiles(ctx context.Context) error {
-	return tasks.On(ctx, tasks.Roles(rolePeer, roleSeeder).Step("clean temp files"), func(ctx context.Context, h *tasks.Host) error {
+	err := tasks.On(ctx, tasks.Roles(rolePeer, roleSeeder).Step("clean temp files"), func(ctx context.Context, h *tasks.Host) error {
 		return h.Execute(ctx, settingsOf(ctx, h).cleanTempCmd()...)
 	})
+	if !tasks.DryRun(ctx) {
+		if rerr := os.Remove(keyFile(ctx)); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
+	}
+	return err
 }
 
 // createTorrent packs files_path into TAG.tgz (or copies it with
@@ -128,12 +139,16 @@ func cleanTempFiles(ctx context.Context) error {
 func createTorrent(ctx context.Context) error {
 	tracker := tasks.Config(ctx).Tracker()
 	port := tasks.Config(ctx).Vars(tracker).TrackerPort
-	err := tasks.On(ctx, tasks.Roles(roleSeeder).Step("create torrent"), func(ctx context.Context, h *tasks.Host) error {
-		s := settingsOf(ctx, h)
-		if err := h.Execute(ctx, s.packCmd()...); err != nil {
-			return err
-		}
-		return h.Execute(ctx, s.makeTorrentCmd(tracker.Name, port)...)
+	recipient, err := newTransferKey(ctx)
+	if err != nil {
+		return err
+	}
+	token, err := newToken(ctx)
+	if err != nil {
+		return err
+	}
+	err = tasks.On(ctx, tasks.Roles(roleSeeder).Step("create torrent"), func(ctx context.Context, h *tasks.Host) error {
+		return packAndMake(ctx, h, settingsOf(ctx, h), recipient, token, tracker.Name, port)
 	})
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package murder
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,9 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/anacrolix/torrent/bencode"
-	"github.com/anacrolix/torrent/metainfo"
-
+	"github.com/murderfleet/murder/dist/torrentcheck"
 	"github.com/murderfleet/murder/tasks"
 	"github.com/murderfleet/murder/tasks/remote"
 )
@@ -42,6 +39,10 @@ func peer(ctx context.Context) error {
 	if err != nil && !tasks.DryRun(ctx) {
 		return err
 	}
+	key, err := transferKey(ctx)
+	if err != nil {
+		return err
+	}
 	checked := tasks.Each(ctx, tasks.Roles(rolePeer).Step("check destination"), func(ctx context.Context, h *tasks.Host) error {
 		return h.Execute(ctx, settingsOf(ctx, h).checkDestCmd()...)
 	})
@@ -57,10 +58,10 @@ func peer(ctx context.Context) error {
 		return tasks.On(ctx, tasks.Just(started.OK()...).Step("peer"), func(ctx context.Context, h *tasks.Host) error {
 			s := settingsOf(ctx, h)
 			h.Info(fmt.Sprintf("until done, every %v:", pollEvery))
-			return errors.Join(h.Execute(ctx, s.peerStatusCmd(0)...), h.Execute(ctx, s.extractCmd()...))
+			return errors.Join(h.Execute(ctx, s.peerStatusCmd(0)...), h.WithInput(key).Execute(ctx, s.extractCmd(key != nil)...))
 		})
 	}
-	followed := follow(ctx, started.OK(), size, len(checked))
+	followed := follow(ctx, started.OK(), size, len(checked), key)
 	if ctx.Err() != nil {
 		stopPeers(ctx, live) // also those whose start was cut short
 	}
@@ -71,28 +72,19 @@ func peer(ctx context.Context) error {
 // SHA-256 that murder:create_torrent records is refused now: every peer
 // would download it, then refuse to extract what it cannot verify whole.
 func torrentSize(path string) (int64, error) {
-	b, err := os.ReadFile(path)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return 0, fmt.Errorf("no torrent at %s on this machine: run murder:create_torrent (or murder:download_torrent) with the same tag first", path)
+	}
+	mi, ext, err := torrentcheck.LoadExtension(path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return 0, fmt.Errorf("no torrent at %s on this machine: run murder:create_torrent (or murder:download_torrent) with the same tag first", path)
-		}
 		return 0, fmt.Errorf("torrent %s on this machine: %w", path, err)
 	}
-	mi, err := metainfo.Load(bytes.NewReader(b))
-	if err != nil {
-		return 0, fmt.Errorf("torrent %s on this machine: %w", path, err)
+	if ext.SHA256 == "" {
+		return 0, fmt.Errorf("torrent %s on this machine records no SHA-256, so the peers could not verify the whole archive and would refuse to extract it: make it with murder:create_torrent", path)
 	}
 	info, err := mi.UnmarshalInfo()
 	if err != nil {
 		return 0, fmt.Errorf("torrent %s on this machine: %w", path, err)
-	}
-	var top struct {
-		Murder struct {
-			SHA256 string `bencode:"sha256"`
-		} `bencode:"murder"`
-	}
-	if err := bencode.Unmarshal(b, &top); err != nil || top.Murder.SHA256 == "" {
-		return 0, fmt.Errorf("torrent %s on this machine records no SHA-256, so the peers could not verify the whole archive and would refuse to extract it: make it with murder:create_torrent", path)
 	}
 	return info.TotalLength(), nil
 }
@@ -134,8 +126,8 @@ func stallTimeout(v string) (string, error) {
 // sleep: the end is seen at once, with no more sessions than polling. A
 // larger fleet polls with commands that answer at once, so that no host
 // waits for a free slot while others hold theirs.
-func follow(ctx context.Context, hosts []*tasks.Host, size int64, total int) tasks.Results {
-	f := &follower{size: size, marks: map[string]hostMarks{},
+func follow(ctx context.Context, hosts []*tasks.Host, size int64, total int, key []byte) tasks.Results {
+	f := &follower{size: size, key: key, marks: map[string]hostMarks{},
 		longPoll: len(hosts) <= tasks.Config(ctx).SSH.MaxHosts}
 	prog := newProgress(ctx, total, size)
 	finished := make(chan tasks.Results, 1)
@@ -161,7 +153,8 @@ func follow(ctx context.Context, hosts []*tasks.Host, size int64, total int) tas
 
 // follower is the shared state of one murder:peer's per-host loops.
 type follower struct {
-	size int64 // the archive's size
+	size int64  // the archive's size
+	key  []byte // the transfer's key, for the extractions; nil: none
 	// longPoll: polls wait on the host for the result (status --wait).
 	longPoll bool
 	mu       sync.Mutex
@@ -180,7 +173,7 @@ func (f *follower) host(ctx context.Context, h *tasks.Host) (err error) {
 	if err := f.untilDone(ctx, h); err != nil {
 		return err
 	}
-	if err := h.Execute(ctx, settingsOf(ctx, h).extractCmd()...); err != nil {
+	if err := h.WithInput(f.key).Execute(ctx, settingsOf(ctx, h).extractCmd(f.key != nil)...); err != nil {
 		return fmt.Errorf("extract: %w", err)
 	}
 	return nil

@@ -36,7 +36,7 @@ func TestPeer(t *testing.T) {
 	want := []string{
 		agent + " prepare --check --require-empty /srv/app/Deploy1",
 		"upload Deploy1.tgz.torrent " + torrent + " 644",
-		agent + " peer --no-wait --run-dir /opt/murder/run --tag Deploy1 " + torrent + " " + tgz,
+		agent + " peer --no-wait --run-dir /opt/murder/run --tag Deploy1 --require-encryption " + torrent + " " + tgz,
 		status, // progress have=512
 		status, // done
 		agent + " extract --torrent " + torrent + " " + tgz + " /srv/app/Deploy1",

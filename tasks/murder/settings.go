@@ -17,6 +17,9 @@ type settings struct {
 	PathIsFile, NoTagDirectory, UnsafeDelete  bool
 	MurderPath                                string
 	TrackerPort                               int
+	// Sealed: the transfer's peer connections are encrypted (encrypt=1,
+	// the default); the payload's encryption follows its key file.
+	Sealed bool
 }
 
 // settingsOf resolves the run's arguments against h's variables (nil h:
@@ -61,6 +64,7 @@ func resolve(arg func(string) string, v roles.Vars) settings {
 		UnsafeDelete:    flag("unsafe_please_delete"),
 		MurderPath:      v.RemoteMurderPath,
 		TrackerPort:     v.TrackerPort,
+		Sealed:          flag("encrypt"),
 	}
 }
 

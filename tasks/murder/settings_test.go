@@ -139,7 +139,7 @@ func TestDest(t *testing.T) {
 		if got := s.dest(); got != tt.want {
 			t.Errorf("%s: dest() = %q, want %q", name, got, tt.want)
 		}
-		argv := s.extractCmd()
+		argv := s.extractCmd(false)
 		if argv[len(argv)-1] != tt.want {
 			t.Errorf("%s: extract goes to %q, want %q", name, argv[len(argv)-1], tt.want)
 		}

@@ -27,7 +27,7 @@ func TestFanOut(t *testing.T) {
 	}{
 		{"murder:start_tracker", nil, []string{"w01"}, agent + " tracker --detach --port 8998 --run-dir /opt/murder/run"},
 		{"murder:stop_tracker", nil, []string{"w01"}, agent + " stop --run-dir /opt/murder/run tracker"},
-		{"murder:start_seeding", []string{"tag=Deploy1"}, []string{"w01"}, agent + " seeder --detach --run-dir /opt/murder/run --tag Deploy1 /tmp/Deploy1.tgz.torrent /tmp/Deploy1.tgz"},
+		{"murder:start_seeding", []string{"tag=Deploy1"}, []string{"w01"}, agent + " seeder --detach --run-dir /opt/murder/run --tag Deploy1 --require-encryption /tmp/Deploy1.tgz.torrent /tmp/Deploy1.tgz"},
 		{"murder:stop_seeding", []string{"tag=Deploy1"}, []string{"w01"}, agent + " stop --run-dir /opt/murder/run seeder Deploy1"},
 		{"murder:stop_all_seeding", nil, []string{"w01"}, agent + " stop --all --run-dir /opt/murder/run seeder"},
 		{"murder:stop_peering", []string{"tag=Deploy1"}, allPeers, agent + " stop --missing-ok --run-dir /opt/murder/run peer Deploy1"},
@@ -131,15 +131,15 @@ func TestDryRunDialsNothing(t *testing.T) {
 			" ** [info :: w02] upload the agent built for its platform to " + agent + "\n",
 		}},
 		{"murder:create_torrent", []string{"tag=Deploy1", "files_path=/srv/my build"}, []string{
-			"  * [dry-run :: w01] " + agent + " pack --exclude '.git*' '/srv/my build' /tmp/Deploy1.tgz\n",
-			"  * [dry-run :: w01] " + agent + " make-torrent --run-dir /opt/murder/run /tmp/Deploy1.tgz w01:8998 /tmp/Deploy1.tgz.torrent\n",
+			"  * [dry-run :: w01] " + agent + " pack --recipient AGE-RECIPIENT --exclude '.git*' '/srv/my build' /tmp/Deploy1.tgz\n",
+			"  * [dry-run :: w01] " + agent + " make-torrent --run-dir /opt/murder/run --token-file - /tmp/Deploy1.tgz w01:8998 /tmp/Deploy1.tgz.torrent (with 5 bytes on stdin)\n",
 			"  * [dry-run :: w01] download /tmp/Deploy1.tgz.torrent to local /tmp/Deploy1.tgz.torrent\n",
 		}},
 		// No local .torrent is needed to see what peer would do.
 		{"murder:peer", []string{"tag=Deploy1", "destination_path=/srv/app", "temp_path=" + tmp}, []string{
 			"  * [dry-run :: w03] " + agent + " prepare --check --require-empty /srv/app/Deploy1\n",
 			"  * [dry-run :: w03] upload local " + tmp + "/Deploy1.tgz.torrent to " + tmp + "/Deploy1.tgz.torrent\n",
-			"  * [dry-run :: w03] " + agent + " peer --no-wait --run-dir /opt/murder/run --tag Deploy1 " + tmp + "/Deploy1.tgz.torrent " + tmp + "/Deploy1.tgz\n",
+			"  * [dry-run :: w03] " + agent + " peer --no-wait --run-dir /opt/murder/run --tag Deploy1 --require-encryption " + tmp + "/Deploy1.tgz.torrent " + tmp + "/Deploy1.tgz\n",
 			" ** [info :: w03] until done, every 1s:\n" +
 				"  * [dry-run :: w03] " + agent + " status --run-dir /opt/murder/run peer Deploy1\n",
 			"  * [dry-run :: w03] " + agent + " extract --torrent " + tmp + "/Deploy1.tgz.torrent " + tmp + "/Deploy1.tgz /srv/app/Deploy1\n",
