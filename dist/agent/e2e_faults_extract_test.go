@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,5 +110,23 @@ func TestTrackerListensOnlyOnItsAddress(t *testing.T) {
 			c.Close()
 			t.Errorf("tracker bound to %s also answers on %s", loopback(5), other)
 		}
+	}
+}
+
+// TestTrackerAlreadyRunning: starting the tracker again from the same
+// agent on the same port succeeds (the documented before-hook runs
+// start_tracker on every deploy); on another port it is refused.
+func TestTrackerAlreadyRunning(t *testing.T) {
+	s := newSwarm(t, 1)
+	s.port = freePort(t)
+	args := []string{"tracker", "--detach", "--address", "127.0.0.1", "--port", strconv.Itoa(s.port), "--run-dir", s.run}
+	mustRun(t, 20*time.Second, args...)
+	r := mustRun(t, 20*time.Second, args...)
+	if !strings.Contains(r.stdout, "tracker already running") {
+		t.Errorf("second start said %s", r)
+	}
+	other := run(t, 20*time.Second, "tracker", "--detach", "--address", "127.0.0.1", "--port", strconv.Itoa(freePort(t)), "--run-dir", s.run)
+	if other.code == 0 || !strings.Contains(other.stderr, "already running") {
+		t.Errorf("start on another port: %s", other)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/anacrolix/torrent/metainfo"
@@ -90,9 +91,49 @@ func runTracker(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	if o.detach {
-		return startDetached(ctx, env, detached{kind: "tracker", runDir: o.runDir, args: args})
+		d := detached{kind: "tracker", runDir: o.runDir, args: args}
+		if pid, ok := sameTrackerRunning(d, o.port); ok {
+			// The documented hook (before start_seeding: start_tracker)
+			// runs on every deploy: a tracker already serving is what
+			// the operator asked for.
+			fmt.Fprintf(env.stdout, "tracker already running (pid %d) on port %d\n", pid, o.port)
+			return nil
+		}
+		return startDetached(ctx, env, d)
 	}
 	return trackerWork(ctx, env, o)
+}
+
+// sameTrackerRunning reports whether d's tracker runs from this very agent
+// binary, on port: anything else (another port, an agent replaced by
+// distribute_files since) is left to startDetached to refuse.
+func sameTrackerRunning(d detached, port int) (int, bool) {
+	rec, err := readPidFile(d.pidPath())
+	if err != nil || !rec.alive() {
+		return 0, false
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return 0, false
+	}
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", rec.Pid))
+	if err != nil || exe != self {
+		return 0, false // " (deleted)" when the agent was replaced
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", rec.Pid))
+	if err != nil {
+		return 0, false
+	}
+	running := 8998
+	argv := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+	for i, a := range argv {
+		if v, ok := strings.CutPrefix(a, "--port="); ok {
+			running, _ = strconv.Atoi(v)
+		} else if a == "--port" && i+1 < len(argv) {
+			running, _ = strconv.Atoi(argv[i+1])
+		}
+	}
+	return rec.Pid, running == port
 }
 
 func trackerWork(ctx context.Context, env *runEnv, o *trackerOpts) error {

@@ -14,6 +14,8 @@ package targets
 import (
 	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/magefile/mage/mg"
 
@@ -31,7 +33,13 @@ func Invoke(ctx context.Context, task string) error { return run(ctx, task) }
 // Murder is the original Murder task set.
 type Murder mg.Namespace
 
+// run runs a task as the command line asked. mage cancels ctx on ^C;
+// SIGTERM (a pipeline's timeout) and SIGHUP (a lost terminal) must stop
+// what the task started the same way, instead of killing the process with
+// agents left running on the hosts.
 func run(ctx context.Context, task string) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
 	return tasks.Run(ctx, task, tasks.CommandLine(), tasks.Options{Stdout: os.Stdout})
 }
 
