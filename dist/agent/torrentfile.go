@@ -132,25 +132,8 @@ func readToken(path string, stdin io.Reader) (string, error) {
 	return tok, nil
 }
 
-// PieceLength chooses the piece length for a file of n bytes: 512 KiB up to
-// 1 GiB, then doubling so a torrent stays within ~1000-2000 pieces, and
-// smaller for small files so there are at least ~64 pieces to share.
-// Measured on the shaped fleet (go tool mage bench methods=murder n=5,10,
-// 128 MiB, 100 Mbit/s links, 2 cores, one request per piece): 256 KiB
-// pieces 19.1 / 21.6 s, 512 KiB 18.2 / 21.9 s, 1 MiB 18.5 / 23.8 s, 2 MiB
-// 22.0 / 27.6 s. A peer passes a piece on only once it holds and has
-// verified all of it, so shorter pieces spread faster; below 512 KiB the
-// per-piece messages and hashing cost more CPU than the spread gains.
-func PieceLength(n int64) int64 {
-	pl := int64(512 << 10)
-	for pl < 16<<20 && n/pl > 2048 {
-		pl <<= 1
-	}
-	for pl > 64<<10 && n/pl < 64 {
-		pl >>= 1
-	}
-	return pl
-}
+// PieceLength is the piece length murder's torrents use for n bytes.
+func PieceLength(n int64) int64 { return torrentcheck.PieceLength(n) }
 
 // makeTorrent hashes file once, computing the v1 piece hashes, the
 // whole-file SHA-256 and, unless unpacked is given (>= 0), the unpacked

@@ -1,7 +1,7 @@
 package bench
 
 import (
-	"github.com/murderfleet/murder/dist/agent"
+	"github.com/murderfleet/murder/dist/torrentcheck"
 
 	"context"
 	"fmt"
@@ -78,7 +78,7 @@ func newAria2(ctx context.Context, b *bench) (*aria2Method, error) {
 }
 
 // pieceLength is murder's own choice, so that aria2c gets the same pieces.
-var pieceLength = agent.PieceLength
+var pieceLength = torrentcheck.PieceLength
 
 // aria2Args are the flags of every aria2c: a closed swarm found through
 // the tracker only (no DHT or local discovery), re-announcing every 15 s
