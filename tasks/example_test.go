@@ -189,3 +189,79 @@ func ExampleInvoke() {
 func exampleConfig() (*roles.Config, error) {
 	return roles.Options{Vars: tasks.DeclaredVars()}.Parse(strings.NewReader(exampleYAML), "murder.yaml")
 }
+
+func ExampleHost_Run() {
+	tasks.Register("example:logs", func(ctx context.Context) error {
+		return tasks.On(ctx, tasks.Roles("app").Once(), func(ctx context.Context, h *tasks.Host) error {
+			// One shell line, as Capistrano 2's run: quote what you paste in.
+			return h.Run(ctx, "tail -n 1 "+tasks.Quote(h.SharedPath()+"/log/production.log")+" | cut -c1-20")
+		})
+	})
+	example("example:logs", nil, "dry_run=1")
+	// Output:
+	//   * executing `example:logs'
+	//   * [dry-run :: app1] tail -n 1 /srv/shop/shared/log/production.log | cut -c1-20
+	//  ** example:logs ok on 1 host(s) in 0.0s
+}
+
+func ExampleHost_Upload() {
+	tasks.Register("example:config", func(ctx context.Context) error {
+		return tasks.On(ctx, tasks.Roles("app").Once(), func(ctx context.Context, h *tasks.Host) error {
+			if err := h.Put(ctx, []byte("RAILS_ENV=production\n"), h.SharedPath()+"/.env"); err != nil {
+				return err
+			}
+			return h.Download(ctx, h.SharedPath()+"/log/production.log", "/tmp/production.log")
+		})
+	})
+	example("example:config", nil, "dry_run=1")
+	// Output:
+	//   * executing `example:config'
+	//   * [dry-run :: app1] put 21 bytes to /srv/shop/shared/.env
+	//   * [dry-run :: app1] download /srv/shop/shared/log/production.log to local /tmp/production.log
+	//  ** example:config ok on 1 host(s) in 0.0s
+}
+
+func ExampleSelection_Filter() {
+	tasks.Register("example:except", func(ctx context.Context) error {
+		sel := tasks.Roles().Except("primary").Filter(func(h *tasks.Host) bool { return strings.HasPrefix(h.String(), "db") })
+		return tasks.On(ctx, sel.InSequence(0), func(ctx context.Context, h *tasks.Host) error {
+			h.Info("a replica")
+			return nil
+		})
+	})
+	example("example:except", nil)
+	// Output:
+	//   * executing `example:except'
+	//  ** [info :: db1] a replica
+	//  ** example:except ok on 1 host(s) in 0.0s
+}
+
+func ExampleDeclareVar() {
+	tasks.DeclareVar("example_workers", "4")
+	tasks.Register("example:workers", func(ctx context.Context) error {
+		return tasks.On(ctx, tasks.Roles("db"), func(ctx context.Context, h *tasks.Host) error {
+			h.Info("workers: " + h.Fetch("example_workers")) // murder.yaml's set:, per host or global
+			return nil
+		})
+	})
+	example("example:workers", nil)
+	// Unordered output:
+	//   * executing `example:workers'
+	//  ** [info :: db1] workers: 4
+	//  ** [info :: db2] workers: 4
+	//  ** example:workers ok on 2 host(s) in 0.0s
+}
+
+func ExampleBefore() {
+	tasks.Register("example:assets", func(ctx context.Context) error {
+		return tasks.Local(ctx, "make", "assets")
+	})
+	tasks.Register("example:ship", func(ctx context.Context) error { return nil })
+	tasks.Before("example:ship", "example:assets")
+	example("example:ship", nil, "dry_run=1")
+	// Output:
+	//   * executing `example:assets'
+	//   * [dry-run :: local] make assets
+	//   * executing `example:ship'
+	//  ** example:ship ok on 0 host(s) in 0.0s
+}

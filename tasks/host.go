@@ -191,6 +191,10 @@ func (h *Host) Upload(ctx context.Context, local, remotePath string) error {
 // Put writes content to remotePath on the host (mode 0644), as
 // Capistrano 2's put.
 func (h *Host) Put(ctx context.Context, content []byte, remotePath string) error {
+	if h.sc.run.dry {
+		h.sc.run.printf("  * [dry-run :: %s] put %d bytes to %s\n", h, len(content), remotePath)
+		return nil
+	}
 	dir, err := os.MkdirTemp("", "murder-put-")
 	if err != nil {
 		return err
