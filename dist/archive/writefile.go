@@ -42,7 +42,7 @@ func writeAtomic(ctx context.Context, dst string, perm fs.FileMode, mtime time.T
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := write(ctxWriter{ctx, tmp}); err != nil {
+	if err := write(ctxio.Writer(ctx, tmp)); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -63,20 +63,6 @@ func writeAtomic(ctx context.Context, dst string, perm fs.FileMode, mtime time.T
 		}
 	}
 	return os.Rename(tmp.Name(), dst)
-}
-
-// ctxWriter fails writes once ctx is done, so a long copy into it stops on
-// cancellation. It hides *os.File's ReadFrom, like onlyWriter.
-type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
-}
-
-func (c ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.w.Write(p)
 }
 
 // CopyTo copies r to w with a buffer of the size Extract uses, stopping

@@ -27,6 +27,23 @@ func (c reader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
+// Writer returns a writer whose writes fail with ctx's error once ctx is
+// done. It hides the underlying writer's ReadFrom, so io.Copy into it
+// goes through Write and stops on cancellation.
+func Writer(ctx context.Context, w io.Writer) io.Writer { return writer{ctx, w} }
+
+type writer struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c writer) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
 // FileSHA256 returns the hex SHA-256 of the file at path.
 func FileSHA256(ctx context.Context, path string) (string, error) {
 	f, err := os.Open(path)
