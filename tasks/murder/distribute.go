@@ -134,38 +134,15 @@ func distributeTo(ctx context.Context, h *tasks.Host, s settings, b AgentBuilder
 		h.Info("upload the agent built for its platform to " + s.agent())
 		return nil
 	}
-	// One command asks everything the guard needs, creating nothing.
-	var f hostFacts
-	out, err := output(ctx, h, s.factsCmd())
-	if err == nil {
-		err = parseFacts(out, &f)
-	}
+	f, err := inspect(ctx, h, s)
 	if err != nil {
-		return fmt.Errorf("asking the platform and remote_murder_path's state: %w", err)
+		return err
 	}
 	goos, goarch, err := platform(f.uname)
 	if err != nil {
 		return err
 	}
-	if err := f.guard(s.MurderPath); err != nil {
-		return err
-	}
-	existed := f.exists
-	if !existed {
-		out, err := output(ctx, h, s.prepareCmd())
-		if err == nil {
-			err = parseFacts(out, &f)
-		}
-		if err != nil {
-			return fmt.Errorf("creating remote_murder_path: %w", err)
-		}
-		if !f.exists {
-			return fmt.Errorf("creating remote_murder_path: no facts about %s in the host's answer", s.MurderPath)
-		}
-		if err := f.guard(s.MurderPath); err != nil {
-			return err
-		}
-	}
+	existed := !f.created
 	local, sum, err := b.Build(ctx, goos, goarch)
 	if err != nil {
 		return err
@@ -190,6 +167,38 @@ func distributeTo(ctx context.Context, h *tasks.Host, s settings, b AgentBuilder
 	}
 	h.Info(fmt.Sprintf("uploaded agent %s/%s to %s (sha256:%.12s)", goos, goarch, s.agent(), sum))
 	return nil
+}
+
+// inspect asks, in one command that creates nothing, everything the guard
+// needs, refuses what it must, and creates remote_murder_path (checking
+// it again) when it is missing.
+func inspect(ctx context.Context, h *tasks.Host, s settings) (hostFacts, error) {
+	var f hostFacts
+	out, err := output(ctx, h, s.factsCmd())
+	if err == nil {
+		err = parseFacts(out, &f)
+	}
+	if err != nil {
+		return f, fmt.Errorf("asking the platform and remote_murder_path's state: %w", err)
+	}
+	if _, _, err := platform(f.uname); err != nil {
+		return f, err // before anything is created on a host murder cannot serve
+	}
+	if err := f.guard(s.MurderPath); err != nil || f.exists {
+		return f, err
+	}
+	out, err = output(ctx, h, s.prepareCmd())
+	if err == nil {
+		err = parseFacts(out, &f)
+	}
+	if err != nil {
+		return f, fmt.Errorf("creating remote_murder_path: %w", err)
+	}
+	if !f.exists {
+		return f, fmt.Errorf("creating remote_murder_path: no facts about %s in the host's answer", s.MurderPath)
+	}
+	f.created = true
+	return f, f.guard(s.MurderPath)
 }
 
 // output runs a shell line and returns its standard output, trimmed.

@@ -88,6 +88,8 @@ type hostFacts struct {
 	owner  string   // its owner's uid
 	mode   string   // its permission bits, octal
 	count  int      // entries below it, recursively, hidden ones included
+	// created: this run made remote_murder_path, so it holds no agent.
+	created bool
 }
 
 // parseFacts reads the key=value lines of factsCmd or prepareCmd into f.
