@@ -124,17 +124,25 @@ func viaMurder(ctx context.Context, name, local, dir string) error {
 	for k, v := range map[string]string{"tag": name, "path_is_file": "1", "no_tag_directory": "", "unsafe_please_delete": "", "local_temp_path": dir} {
 		ctx = tasks.WithArg(ctx, k, v)
 	}
+	// The upload is not TAG.tgz itself: create_torrent makes that from it
+	// (encrypted, unless encrypt=0).
 	onSeeder := tasks.Arg(ctx, "temp_path")
 	if onSeeder == "" {
 		onSeeder = seeders[0].Vars().DefaultTempPath
 	}
-	onSeeder += "/" + name + ".tgz"
+	onSeeder += "/" + name + ".upload.tgz"
 	ctx = tasks.WithArg(ctx, "files_path", onSeeder)
 	err = tasks.On(ctx, tasks.Just(seeders...).Step("upload release"), func(ctx context.Context, h *tasks.Host) error {
 		return h.Upload(ctx, local, onSeeder)
 	})
 	if err == nil {
-		err = invokeAll(ctx, "murder:create_torrent", "murder:start_seeding")
+		err = tasks.Invoke(ctx, "murder:create_torrent")
+		err = errors.Join(err, tasks.On(ctx, tasks.Just(seeders...).Step("remove upload"), func(ctx context.Context, h *tasks.Host) error {
+			return h.Execute(ctx, "rm", "-f", "--", onSeeder)
+		}))
+	}
+	if err == nil {
+		err = tasks.Invoke(ctx, "murder:start_seeding")
 	}
 	if err == nil {
 		pctx := tasks.WithArg(ctx, "path_is_file", "")
