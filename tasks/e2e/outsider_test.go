@@ -296,25 +296,32 @@ func TestOutsiderLearnsNothing(t *testing.T) {
 			// sentIH: the probe sends the transfer's real info-hash (as if
 			// captured off the wire), which a refusal may echo.
 			sentIH bool
+			// twin: probes of the same twin, one with a made-up info-hash
+			// and one with the real one, must get the same answer (but for
+			// the echoed hex): the tracker does not even confirm that it
+			// tracks a sniffed info-hash.
+			twin string
 		}
 		probes := []probe{
 			{path: "/scrape"},
-			{path: "/scrape?info_hash=" + esc(madeUpIH)},
-			{path: "/scrape?info_hash=" + esc(tr.infoHash), sentIH: true},
+			{path: "/scrape?info_hash=" + esc(madeUpIH), twin: "scrape"},
+			{path: "/scrape?info_hash=" + esc(tr.infoHash), sentIH: true, twin: "scrape"},
 			{path: "/" + madeUpToken + "/scrape"},
-			{path: "/" + madeUpToken + "/scrape?info_hash=" + esc(tr.infoHash), sentIH: true},
+			{path: "/" + madeUpToken + "/scrape?info_hash=" + esc(madeUpIH), twin: "token scrape"},
+			{path: "/" + madeUpToken + "/scrape?info_hash=" + esc(tr.infoHash), sentIH: true, twin: "token scrape"},
 			{path: "/status"},
 			{path: "/status?peers=1"},
 			{path: "/status?peers=1", bearer: madeUpToken},
 			{path: "/status?peers=1&token=" + madeUpToken, bearer: madeUpToken},
 			{path: "/metrics"},
 			{path: "/metrics", bearer: madeUpToken},
-			{path: announceURL("", "", madeUpIH, madeUpID, nil)},
-			{path: announceURL("", madeUpToken, madeUpIH, madeUpID, nil)},
-			{path: announceURL("", "", tr.infoHash, madeUpID, nil), sentIH: true},
-			{path: announceURL("", madeUpToken, tr.infoHash, madeUpID, nil), sentIH: true},
+			{path: announceURL("", "", madeUpIH, madeUpID, nil), twin: "announce"},
+			{path: announceURL("", "", tr.infoHash, madeUpID, nil), sentIH: true, twin: "announce"},
+			{path: announceURL("", madeUpToken, madeUpIH, madeUpID, nil), twin: "token announce"},
+			{path: announceURL("", madeUpToken, tr.infoHash, madeUpID, nil), sentIH: true, twin: "token announce"},
 			{path: announceURL("", madeUpToken, tr.infoHash, madeUpID, url.Values{"event": {"stopped"}}), sentIH: true},
 		}
+		twins := map[string][2]string{} // twin: answers to the made-up and the real info-hash
 		for _, p := range probes {
 			code, body, err := getIn(outsider, tr.base+p.path, p.bearer)
 			if err != nil {
@@ -338,80 +345,139 @@ func TestOutsiderLearnsNothing(t *testing.T) {
 				continue
 			}
 			t.Logf("outsider GET %s -> %s", name, why)
+			if p.twin != "" {
+				a := twins[p.twin]
+				if p.sentIH {
+					a[1] = strings.ReplaceAll(string(body), tr.infoHash.HexString(), madeUpIH.HexString())
+				} else {
+					a[0] = string(body)
+				}
+				twins[p.twin] = a
+			}
+		}
+		for name, a := range twins {
+			if a[0] != a[1] {
+				t.Errorf("%s: the tracker answers a made-up info-hash and the transfer's differently, confirming the sniffed one:\n made up: %q\n real:    %q", name, a[0], a[1])
+			}
 		}
 	})
 
 	d.mustRun("murder:stop_seeding", "tag="+tag)
 	d.mustRun("murder:stop_tracker")
-	c.stop()
+	f := analyze(t, c, tr, marker, outsider)
+	// The files: not a byte of the plaintext crosses the LAN.
+	if f.markerAt >= 0 {
+		t.Errorf("the marker of secrets.env is in the capture at byte %d: the files travel in clear", f.markerAt)
+	} else {
+		t.Logf("marker %s: absent from all %d captured bytes", marker, f.capturedBytes)
+	}
+	// The info-hash: not on the peer-wire (MSE hides the BitTorrent
+	// handshake's) nor anywhere in hex. The tracker's leg is plain HTTP and
+	// does carry it, URL-escaped, in every announce: a known limitation,
+	// documented in README ("Announces travel in clear HTTP").
+	for _, l := range f.ihLeaks {
+		t.Errorf("%s", l)
+	}
+	// Controls: the capture saw the swarm's traffic and the announces.
+	if want := int(tr.length) * len(peers); f.wireBytes < want {
+		t.Errorf("control: the capture holds %d bytes of peer-wire, less than the %d the peers downloaded: it missed the swarm", f.wireBytes, want)
+	}
+	if f.announcesWithIH == 0 {
+		t.Errorf("control: no captured announce carries the info-hash: the capture missed the tracker's leg (or announces are no longer clear HTTP: update this test and README)")
+	}
+	if len(f.ihLeaks) == 0 {
+		t.Logf("info-hash %s: absent from %d bytes of peer-wire (TCP off port %d, UDP, non-IPv4), present in %d clear-HTTP announce streams (known, README)",
+			tr.infoHash.HexString(), f.wireBytes, tr.port, f.announcesWithIH)
+	}
 
+	// The same analysis of an encrypt=0 transfer must find both the marker
+	// and the info-hash: it shows that the checks above can see a leak.
+	t.Run("control: encrypt=0 shows both", func(t *testing.T) {
+		c := startCapture(t, fleetBridge(t, d.fleet), filepath.Join(d.dir, "plain.pcap"))
+		const tag = "Plain1"
+		d.mustRun("murder:start_tracker")
+		d.mustRun("murder:create_torrent", "tag="+tag, "files_path="+d.sample, "encrypt=0")
+		d.mustRun("murder:start_seeding", "tag="+tag, "encrypt=0")
+		d.mustRun("murder:peer", "tag="+tag, "destination_path=/tmp/plain", "encrypt=0")
+		d.verify("/tmp/plain/"+tag, peers...)
+		d.mustRun("murder:stop_seeding", "tag="+tag, "encrypt=0")
+		d.mustRun("murder:stop_tracker")
+		c.stop()
+		tr := readTransfer(t, d, tag)
+		f := analyze(t, c, tr, marker, outsider)
+		if f.markerAt < 0 {
+			t.Errorf("encrypt=0: the marker is not in the capture; the encrypt=1 check proves nothing")
+		}
+		if len(f.ihLeaks) == 0 {
+			t.Errorf("encrypt=0: the raw info-hash is in no peer-wire stream; the encrypt=1 check proves nothing")
+		}
+		t.Logf("encrypt=0: marker at byte %d of the capture; info-hash found: %s", f.markerAt, strings.Join(f.ihLeaks, "; "))
+	})
+	t.Logf("runtime %v", time.Since(start).Round(time.Second))
+}
+
+// findings is what analyze found in a capture.
+type findings struct {
+	capturedBytes   int
+	markerAt        int      // offset of the marker in the pcap file, -1 if absent
+	ihLeaks         []string // where the info-hash shows off the tracker's leg
+	wireBytes       int      // payload bytes of the peer-wire (TCP off ports 22 and the tracker's, UDP)
+	announcesWithIH int      // TCP streams to the tracker with an announce for the info-hash
+}
+
+// analyze stops c and searches its capture for the marker (anywhere, in
+// the raw file) and for the transfer's info-hash: raw in every TCP stream
+// off the tracker's port and every UDP datagram and non-IPv4 frame, in hex
+// everywhere except the outsider's own exchanges with the tracker (its
+// probes send the info-hash and the refusals may echo it).
+func analyze(t *testing.T, c *capture, tr transfer, marker string, outsider *testfleet.Host) findings {
+	t.Helper()
+	c.stop()
 	if n := c.dropped(); n != 0 {
 		t.Errorf("tcpdump: %d packets dropped by kernel (-1: count not reported); the capture is incomplete:\n%s", n, c.stderr.String())
 	}
-	pc, err := readPcap(capFile)
+	pc, err := readPcap(c.file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("capture: %d frames (%d not IPv4), %d bytes, %d TCP directions, %d UDP flows; tcpdump: %s",
 		pc.frames, len(pc.other), len(pc.raw), len(pc.streams), len(pc.datagrams), c.counts())
-
-	// The files: not a byte of the plaintext crosses the LAN.
-	if i := bytes.Index(pc.raw, []byte(marker)); i >= 0 {
-		t.Errorf("the marker of secrets.env is in the capture at byte %d: the files travel in clear", i)
-	} else {
-		t.Logf("marker %s: absent from all %d captured bytes", marker, len(pc.raw))
-	}
-
-	// The info-hash: not on the peer-wire (MSE hides the BitTorrent
-	// handshake's). The tracker's leg (port tr.port) is plain HTTP and
-	// does carry it, URL-escaped, in every announce: a known limitation,
-	// documented in README ("Announces travel in clear HTTP"). The outsider's
-	// own probes, which send it, are left out of the hex check.
+	f := findings{capturedBytes: len(pc.raw), markerAt: bytes.Index(pc.raw, []byte(marker))}
 	raw, hexL, hexU := tr.infoHash[:], []byte(tr.infoHash.HexString()), []byte(strings.ToUpper(tr.infoHash.HexString()))
 	outsiderAddr := netip.MustParseAddr(outsider.IP)
-	var wireBytes, announcesWithIH int
-	for f, s := range pc.streams {
-		fromOutsider := f.src.Addr() == outsiderAddr || f.dst.Addr() == outsiderAddr
+	for fl, s := range pc.streams {
+		fromOutsider := fl.src.Addr() == outsiderAddr || fl.dst.Addr() == outsiderAddr
 		if !fromOutsider && (bytes.Contains(s, hexL) || bytes.Contains(s, hexU)) {
-			t.Errorf("%v: carries the info-hash in hex", f)
+			f.ihLeaks = append(f.ihLeaks, fmt.Sprintf("%v: carries the info-hash in hex", fl))
 		}
-		if f.hasPort(tr.port) {
-			if !fromOutsider && f.dst.Port() == tr.port && announceCarries(s, raw) {
-				announcesWithIH++
+		if fl.hasPort(tr.port) {
+			if !fromOutsider && fl.dst.Port() == tr.port && announceCarries(s, raw) {
+				f.announcesWithIH++
 			}
 			continue
 		}
-		if bytes.Contains(s, raw) {
-			t.Errorf("%v: carries the raw info-hash (%d bytes of stream)", f, len(s))
+		if i := bytes.Index(s, raw); i >= 0 {
+			f.ihLeaks = append(f.ihLeaks, fmt.Sprintf("%v: carries the raw info-hash at byte %d of %d", fl, i, len(s)))
 		}
-		if !f.hasPort(22) {
-			wireBytes += len(s)
+		if !fl.hasPort(22) {
+			f.wireBytes += len(s)
 		}
 	}
-	for f, ds := range pc.datagrams {
+	for fl, ds := range pc.datagrams {
 		for _, p := range ds {
 			if bytes.Contains(p, raw) || bytes.Contains(p, hexL) || bytes.Contains(p, hexU) {
-				t.Errorf("%v: a datagram carries the info-hash", f)
+				f.ihLeaks = append(f.ihLeaks, fmt.Sprintf("%v: a datagram carries the info-hash", fl))
 				break
 			}
-			wireBytes += len(p)
+			f.wireBytes += len(p)
 		}
 	}
 	for i, fr := range pc.other {
 		if bytes.Contains(fr, raw) || bytes.Contains(fr, hexL) || bytes.Contains(fr, hexU) {
-			t.Errorf("non-IPv4 frame %d of %d carries the info-hash", i, len(pc.other))
+			f.ihLeaks = append(f.ihLeaks, fmt.Sprintf("non-IPv4 frame %d of %d carries the info-hash", i, len(pc.other)))
 		}
 	}
-	// Controls: the capture saw the swarm's traffic and the announces.
-	if want := int(tr.length) * len(peers); wireBytes < want {
-		t.Errorf("control: the capture holds %d bytes of peer-wire, less than the %d the peers downloaded: it missed the swarm", wireBytes, want)
-	}
-	if announcesWithIH == 0 {
-		t.Errorf("control: no captured announce carries the info-hash: the capture missed the tracker's leg (or announces are no longer clear HTTP: update this test and README)")
-	}
-	t.Logf("info-hash %s: absent from %d bytes of peer-wire (TCP off port %d, UDP), present in %d clear-HTTP announce streams (known, README)",
-		tr.infoHash.HexString(), wireBytes, tr.port, announcesWithIH)
-	t.Logf("runtime %v", time.Since(start).Round(time.Second))
+	return f
 }
 
 // announceCarries reports whether an HTTP request stream holds an announce
