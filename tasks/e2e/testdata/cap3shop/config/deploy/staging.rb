@@ -1,0 +1,2 @@
+server ENV['STAGING_HOST'], user: 'root', roles: %w{app db}, primary: true
+set :rails_env, 'staging'
