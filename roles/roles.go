@@ -2,6 +2,7 @@ package roles
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -94,8 +95,10 @@ func (b *roleBuilder) decodeServer(n *yaml.Node, where string) (server, bool) {
 	d := b.d
 	s := server{line: n.Line, set: layer{}}
 	if n.Kind == yaml.ScalarNode && !isNull(n) {
-		var err error
-		s.user, s.name, s.port, err = ParseServer(n.Value)
+		text, err := expandEnv(n.Value, os.Getenv)
+		if err == nil {
+			s.user, s.name, s.port, err = ParseServer(text)
+		}
 		return s, d.check(n, where, err)
 	}
 	if n.Kind != yaml.MappingNode {

@@ -21,9 +21,10 @@ import (
 // touched: a target's own arguments stay as they are.
 var cmdline struct {
 	sync.Mutex
-	words      []string // name=value
-	args       []string // the rest of os.Args, as given
-	dispatcher string   // target that runs a task by name; "" routes nothing
+	words      []string          // name=value
+	args       []string          // the rest of os.Args, as given
+	dispatcher string            // target that runs a task by name; "" routes nothing
+	spelled    map[string]string // canonical name -> mage target (MageTarget)
 }
 
 var argWord = regexp.MustCompile(`^[a-z_][a-z0-9_]*=`)
@@ -68,6 +69,21 @@ func RouteThrough(target string) {
 	routeCommandLine()
 }
 
+// MageTarget makes a command-line word naming name, in any spelling
+// (murder:import_capfile), the mage target target (murder:importcapfile):
+// for a target that runs outside the runner, so is no registered task.
+func MageTarget(name, target string) {
+	registry.Lock()
+	defer registry.Unlock()
+	cmdline.Lock()
+	if cmdline.spelled == nil {
+		cmdline.spelled = map[string]string{}
+	}
+	cmdline.spelled[canonical(name)] = target
+	cmdline.Unlock()
+	routeCommandLine()
+}
+
 // routeCommandLine rewrites os.Args from the command line as given,
 // routing every word that names a registered task. The registry's lock
 // is held: it runs on each registration, so that tasks registered by the
@@ -76,7 +92,7 @@ func routeCommandLine() {
 	cmdline.Lock()
 	defer cmdline.Unlock()
 	d := cmdline.dispatcher
-	if d == "" || len(cmdline.args) == 0 {
+	if (d == "" && cmdline.spelled == nil) || len(cmdline.args) == 0 {
 		return
 	}
 	out := []string{cmdline.args[0]}
@@ -86,9 +102,11 @@ func routeCommandLine() {
 			if a == "-h" || a == "-help" || a == "-l" || a == "-list" {
 				return // mage lists or explains targets: leave its words alone
 			}
-		case i > 0 && canonical(cmdline.args[i]) == canonical(d):
+		case i > 0 && d != "" && canonical(cmdline.args[i]) == canonical(d):
 			// already the dispatcher's argument
-		case canonical(a) != canonical(d) && lookupLocked(a) != nil:
+		case cmdline.spelled[canonical(a)] != "":
+			a = cmdline.spelled[canonical(a)]
+		case d != "" && canonical(a) != canonical(d) && lookupLocked(a) != nil:
 			out = append(out, d)
 		}
 		out = append(out, a)

@@ -22,11 +22,11 @@ func TestSplitCommandLine(t *testing.T) {
 func TestRouteCommandLine(t *testing.T) {
 	saved := os.Args
 	registry.Lock()
-	savedArgs, savedD := cmdline.args, cmdline.dispatcher
+	savedArgs, savedD, savedS := cmdline.args, cmdline.dispatcher, cmdline.spelled
 	registry.Unlock()
 	t.Cleanup(func() {
 		os.Args = saved
-		cmdline.args, cmdline.dispatcher = savedArgs, savedD
+		cmdline.args, cmdline.dispatcher, cmdline.spelled = savedArgs, savedD, savedS
 	})
 	nop := func(context.Context) error { return nil }
 	Register("rt:start_tracker", nop)
@@ -38,7 +38,9 @@ func TestRouteCommandLine(t *testing.T) {
 		{[]string{"mage", "invoke", "rt:deploy"}, []string{"mage", "invoke", "rt:deploy"}},
 		{[]string{"mage", "other:target", "x:y_z"}, []string{"mage", "other:target", "x:y_z"}},
 		{[]string{"mage", "-h", "rt:deploy"}, []string{"mage", "-h", "rt:deploy"}},
+		{[]string{"mage", "rt:import_file"}, []string{"mage", "rt:importfile"}},
 	}
+	MageTarget("rt:import_file", "rt:importfile")
 	for _, tt := range tests {
 		registry.Lock()
 		cmdline.args = tt.args

@@ -81,7 +81,7 @@ var goldenCases = []goldenCase{
 			wantUsers(t, c, "deploy")
 			v := c.Global()
 			want(t, "vars", sp(v.Repository, v.DeployTo, v.RemoteMurderPath, v.KeepReleases), "git@github.com:example/api.git /srv/api /srv/api/shared/murder 10")
-			want(t, "hooks", sp(c.Hooks.Before, c.Hooks.After), "map[] map[deploy:finishing:[deploy:cleanup] deploy:publishing:[deploy:restart]]")
+			want(t, "hooks", sp(c.Hooks.Before, c.Hooks.After), "map[] map[deploy:finishing:[deploy:cleanup]]")
 		},
 	},
 	{
@@ -105,7 +105,7 @@ var goldenCases = []goldenCase{
 			v := c.Global()
 			want(t, "vars", sp(v.Application, v.Repository, v.DeployTo), "blog git@example.com:me/blog.git /var/www/blog")
 			want(t, "hooks", sp(c.Hooks.Before, c.Hooks.After),
-				"map[deploy:starting:[murder:start_tracker]] map[deploy:finished:[murder:stop_tracker] deploy:publishing:[deploy:restart]]")
+				"map[deploy:starting:[murder:start_tracker]] map[deploy:finished:[murder:stop_tracker]]")
 			want(t, "peers", sp(len(c.Roles[roles.RolePeer])), "4")
 		},
 	},

@@ -83,7 +83,7 @@ func TestConvert(t *testing.T) {
 		{
 			name:  "blocks keep their line ranges",
 			src:   "namespace :deploy do\n  task :migrate do\n    run 'x'\n  end\n  after :publishing, :restart\nend\nrole :app, 'w01'\nrole :web do\n  'x'\nend\n",
-			yaml:  []string{"after:\n    deploy:publishing:\n      - deploy:restart # in:5\n"},
+			yaml:  []string{"after :publishing, :restart\n", "murder's deploy already runs deploy:restart after deploy:publishing"},
 			notes: []string{"2: lines 2-4: task deploy:migrate", "8: lines 8-10: role with a Ruby block"},
 		},
 		{

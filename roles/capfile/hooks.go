@@ -58,6 +58,11 @@ func (c *converter) hook(st stmt, b block, ns string) {
 		c.info(st, "murder's deploy already cleans up old releases (keep_releases)")
 		return
 	}
+	if i == 1 && isPublishing(names[0]) && len(names) == 2 && canonical(names[1]) == "deploy:restart" {
+		// Capistrano 3's idiom for what Capistrano 2's deploy did itself.
+		c.info(st, "murder's deploy already runs deploy:restart after deploy:publishing")
+		return
+	}
 	for _, t := range names[1:] {
 		if c.gen {
 			c.pendingHooks = append(c.pendingHooks, pendingHook{i: i, key: names[0], task: t, at: c.at(st.first)})
@@ -67,6 +72,14 @@ func (c *converter) hook(st stmt, b block, ns string) {
 			c.untranslated(st, why)
 		}
 	}
+}
+
+func isPublishing(name string) bool {
+	switch canonical(name) {
+	case "deploy:publishing", "deploy:symlink", "deploy:createsymlink":
+		return true
+	}
+	return false
 }
 
 func describeKeys(h value) string {

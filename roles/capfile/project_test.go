@@ -43,7 +43,7 @@ var projectCases = []projectCase{
 			`tasks.Register("after_deploy_restart", Cap{}.AfterDeployRestart)`, `tasks.Roles("web")`}},
 	{name: "project_cap3_staging", dir: "cap3_rails", stage: "staging",
 		yaml: []string{"deploy_to: ${DEPLOY_TO:-/srv/storefront}", "branch: ${BRANCH:-develop}", "rails_env: staging", "linked_dirs:", "- public/system"},
-		goCode: []string{`tasks.After("deploy:publishing", "deploy:restart")`, `tasks.Before("deploy:starting", "maintenance:enable")`,
+		goCode: []string{`tasks.Before("deploy:starting", "maintenance:enable")`,
 			`tasks.Roles("app").InSequence(5*time.Second)`, `h.With("RAILS_ENV", h.Fetch("rails_env"))`, `h.Within(h.ReleasePath())`,
 			`tasks.Roles("db").Primary()`, `InGroups(2, 3*time.Second)`, `h.Test(ctx, "sh", "-c", "[ -f "+h.SharedPath()`,
 			`errors.New("maintenance:status was not translated from`}},

@@ -24,7 +24,11 @@ import (
 	"github.com/murderfleet/murder/tasks/murder"
 )
 
-func init() { tasks.RouteThrough("invoke") }
+func init() {
+	tasks.RouteThrough("invoke")
+	// It writes murder.yaml, so it runs before there is one, outside the runner.
+	tasks.MageTarget("murder:import_capfile", "murder:importcapfile")
+}
 
 // Invoke runs any registered task by its Capistrano name, with its hooks
 // (`go tool mage app:restart` comes here too).
