@@ -43,6 +43,9 @@ type Options struct {
 	Out string
 	// Timeout bounds one transfer; 0 means 3*N*S/B + 2 minutes.
 	Timeout time.Duration
+	// Plain runs murder with encrypt=0 (a plaintext archive and peer
+	// connections), to measure what encryption costs.
+	Plain bool
 	// Stdout receives progress lines and the table; nil discards them.
 	Stdout io.Writer
 }
@@ -71,7 +74,8 @@ const Usage = `name=value words (all optional):
   methods=murder,scp,aria2
   scp_n=5           sizes at which scp runs (default: the smallest n; "all" for every n)
   out=results       results go to OUT/<timestamp>/ (default ./results)
-  timeout=0         limit per transfer, a Go duration (default 3*n*size/rate + 2m)`
+  timeout=0         limit per transfer, a Go duration (default 3*n*size/rate + 2m)
+  encrypt=1         murder's encrypt= (0: a plaintext archive and connections)`
 
 // ParseWords reads the name=value words of `go tool mage bench`, starting
 // from Defaults. Unknown names are errors, never ignored.
@@ -103,6 +107,13 @@ func ParseWords(words []string) (Options, error) {
 			o.Out = value
 		case "timeout":
 			o.Timeout, err = time.ParseDuration(value)
+		case "encrypt":
+			switch value {
+			case "0", "1":
+				o.Plain = value == "0"
+			default:
+				err = fmt.Errorf("want 0 or 1")
+			}
 		default:
 			err = fmt.Errorf("unknown name\n%s", Usage)
 		}
