@@ -63,16 +63,19 @@ func TestSignals(t *testing.T) {
 	d.mustRun("murder:create_torrent", "tag="+tag, "files_path="+d.sample)
 	d.mustRun("murder:start_seeding", "tag="+tag)
 	// mage reads murder.yaml, whose default_temp_path (/tmp) is also where
-	// this machine keeps the .torrent.
-	local := filepath.Join("/tmp", tag+".tgz.torrent")
-	b, err := os.ReadFile(filepath.Join(d.local, tag+".tgz.torrent"))
-	if err != nil {
-		t.Fatal(err)
+	// this machine keeps the .torrent and the transfer's key (without
+	// which the peers could download but not extract).
+	for _, name := range []string{tag + ".tgz.torrent", tag + ".tgz.key"} {
+		b, err := os.ReadFile(filepath.Join(d.local, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		local := filepath.Join("/tmp", name)
+		if err := os.WriteFile(local, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Remove(local) })
 	}
-	if err := os.WriteFile(local, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Remove(local) })
 
 	peerStages := []struct {
 		name string
