@@ -174,7 +174,7 @@ func makeTorrent(ctx context.Context, file, announce string, pieceLen, unpacked 
 		return nil, err
 	}
 	mi := &metainfo.MetaInfo{InfoBytes: ib, Announce: announce, CreatedBy: "murder", CreationDate: time.Now().Unix()}
-	ext := torrentcheck.Extension{SHA256: hex.EncodeToString(sum.Sum(nil)), Unpacked: size}
+	ext := torrentcheck.Extension{SHA256: hex.EncodeToString(sum.Sum(nil)), Unpacked: size, Sealed: isSealed(file)}
 	return &torrentFile{mi: mi, info: info, ext: ext}, nil
 }
 
@@ -238,3 +238,15 @@ func (t teeCloser) Read(p []byte) (int, error) {
 func (t teeCloser) Close() error { return t.c.Close() }
 
 var errMismatch = errors.New("does not match the torrent")
+
+// isSealed reports whether file is age ciphertext.
+func isSealed(file string) bool {
+	f, err := os.Open(file)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, len(seal.Magic))
+	n, _ := io.ReadFull(f, head)
+	return seal.IsEncrypted(head[:n])
+}

@@ -37,6 +37,9 @@ type Extension struct {
 	// Unpacked is the total size of the regular files in the archive's
 	// tar, or the file's size for a single file; -1 if not recorded.
 	Unpacked int64 `bencode:"unpacked"`
+	// Sealed: the file is age ciphertext, so extracting it needs the
+	// transfer's key.
+	Sealed bool `bencode:"sealed,omitempty"`
 }
 
 // Load reads the .torrent at path, at most MaxSize bytes, and checks it

@@ -152,7 +152,13 @@ func viaMurder(ctx context.Context, name, local, dir string) error {
 	// Stop and clean up whatever happened, also after ^C.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTime)
 	defer cancel()
-	return errors.Join(err, invokeAll(cctx, "murder:stop_peering", "murder:stop_seeding", "murder:clean_temp_files"))
+	// Each cleanup runs whatever the one before it said (a seeder never
+	// started is no reason to leave the archive on the hosts), and what
+	// could not be cleaned is said.
+	for _, t := range []string{"murder:stop_peering", "murder:stop_seeding", "murder:clean_temp_files"} {
+		err = errors.Join(err, tasks.Invoke(cctx, t))
+	}
+	return err
 }
 
 // viaCopy uploads the archive to every host and unpacks it there, checked

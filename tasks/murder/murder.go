@@ -73,7 +73,7 @@ var set = []task{
 	{"murder:peer", "Download TAG to every peer and extract it into destination_path (needs tag, destination_path)", []string{rolePeer}, needTag | needDest, peer},
 	{"murder:stop_peering", "Stop the peer processes of TAG (needs tag)", []string{rolePeer}, needTag, stopPeering},
 	{"murder:stop_all_peering", "Stop every peer process", []string{rolePeer}, 0, stopAllPeering},
-	{"murder:clean_temp_files", "Remove TAG.tgz and TAG.tgz.torrent from temp_path (needs tag)", []string{rolePeer, roleSeeder}, needTag, cleanTempFiles},
+	{"murder:clean_temp_files", "Remove TAG.tgz and TAG.tgz.torrent from temp_path (needs tag)", []string{rolePeer, roleSeeder, roleTracker}, needTag, cleanTempFiles},
 }
 
 // check validates the task's arguments on each of its hosts before
@@ -122,7 +122,8 @@ var (
 // cleanTempFiles removes the transfer's files from every host, and its
 // key from this machine.
 func cleanTempFiles(ctx context.Context) error {
-	err := tasks.On(ctx, tasks.Roles(rolePeer, roleSeeder).Step("clean temp files"), func(ctx context.Context, h *tasks.Host) error {
+	// The tracker holds a copy of the .torrent when it is another host.
+	err := tasks.On(ctx, tasks.Roles(rolePeer, roleSeeder, roleTracker).Step("clean temp files"), func(ctx context.Context, h *tasks.Host) error {
 		return h.Execute(ctx, settingsOf(ctx, h).cleanTempCmd()...)
 	})
 	if !tasks.DryRun(ctx) {

@@ -35,13 +35,17 @@ func peer(ctx context.Context) error {
 		return err
 	}
 	local := localTorrent(ctx)
-	size, err := torrentSize(local)
+	size, sealed, err := torrentSize(local)
 	if err != nil && !tasks.DryRun(ctx) {
 		return err
 	}
 	key, err := transferKey(ctx)
 	if err != nil {
 		return err
+	}
+	if sealed && key == nil {
+		// Refused now, not after every peer has downloaded it all.
+		return fmt.Errorf("torrent %s is of an encrypted archive, and its key is not at %s: run murder:peer where murder:create_torrent ran, with the same tag and temp_path", local, keyFile(ctx))
 	}
 	checked := tasks.Each(ctx, tasks.Roles(rolePeer).Step("check destination"), func(ctx context.Context, h *tasks.Host) error {
 		return h.Execute(ctx, settingsOf(ctx, h).checkDestCmd()...)
@@ -71,22 +75,22 @@ func peer(ctx context.Context) error {
 // torrentSize reads the local .torrent that peer uploads. One without the
 // SHA-256 that murder:create_torrent records is refused now: every peer
 // would download it, then refuse to extract what it cannot verify whole.
-func torrentSize(path string) (int64, error) {
+func torrentSize(path string) (size int64, sealed bool, err error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return 0, fmt.Errorf("no torrent at %s on this machine: run murder:create_torrent (or murder:download_torrent) with the same tag first", path)
+		return 0, false, fmt.Errorf("no torrent at %s on this machine: run murder:create_torrent (or murder:download_torrent) with the same tag first", path)
 	}
 	mi, ext, err := torrentcheck.LoadExtension(path)
 	if err != nil {
-		return 0, fmt.Errorf("torrent %s on this machine: %w", path, err)
+		return 0, false, fmt.Errorf("torrent %s on this machine: %w", path, err)
 	}
 	if ext.SHA256 == "" {
-		return 0, fmt.Errorf("torrent %s on this machine records no SHA-256, so the peers could not verify the whole archive and would refuse to extract it: make it with murder:create_torrent", path)
+		return 0, false, fmt.Errorf("torrent %s on this machine records no SHA-256, so the peers could not verify the whole archive and would refuse to extract it: make it with murder:create_torrent", path)
 	}
 	info, err := mi.UnmarshalInfo()
 	if err != nil {
-		return 0, fmt.Errorf("torrent %s on this machine: %w", path, err)
+		return 0, false, fmt.Errorf("torrent %s on this machine: %w", path, err)
 	}
-	return info.TotalLength(), nil
+	return info.TotalLength(), ext.Sealed, nil
 }
 
 // checkReplace refuses unsafe_please_delete with no_tag_directory on a

@@ -13,9 +13,11 @@ package targets
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/magefile/mage/mg"
 
@@ -41,10 +43,37 @@ type Murder mg.Namespace
 // SIGTERM (a pipeline's timeout) and SIGHUP (a lost terminal) must stop
 // what the task started the same way, instead of killing the process with
 // agents left running on the hosts.
+//
+// `go tool mage` runs the compiled magefile under two launchers that pass
+// on ^C only: a SIGTERM to the go command kills them and leaves this
+// process running, unwatched. So the loss of the parent process counts as
+// a signal too.
 func run(ctx context.Context, task string) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go watchParent(ctx, cancel)
 	return tasks.Run(ctx, task, tasks.CommandLine(), tasks.Options{Stdout: os.Stdout})
+}
+
+// watchParent cancels ctx once this process's parent has gone (it is
+// reparented), checking every second until ctx ends.
+func watchParent(ctx context.Context, cancel context.CancelCauseFunc) {
+	parent := os.Getppid()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if os.Getppid() != parent {
+				cancel(errors.New("the go tool mage that started this run has gone"))
+				return
+			}
+		}
+	}
 }
 
 // DistributeFiles builds the agent for each host and uploads it (murder:distribute_files).
