@@ -168,8 +168,9 @@ func TestProjectStages(t *testing.T) {
 	}
 }
 
-// TestGeneratedGoCompiles builds each generated file against this
-// repository's tasks package, in a module of its own.
+// TestGeneratedGoCompiles vets every generated file (the golden projects'
+// and the sample's) against this repository's tasks package, each in a
+// package of its own inside one module, with one go vet.
 func TestGeneratedGoCompiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module")
@@ -179,24 +180,42 @@ func TestGeneratedGoCompiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	testEnv(t)
+	srcs := map[string][]byte{}
 	for _, pc := range projectCases {
 		res, err := ConvertProject(Project{Dir: filepath.Join("testdata", "projects", pc.dir), Stage: pc.stage}, Options{})
-		if err != nil || res.Go == nil {
-			continue
+		if err == nil && res.Go != nil {
+			srcs[pc.name] = res.Go
 		}
-		t.Run(pc.name, func(t *testing.T) { buildGenerated(t, root, res.Go) })
 	}
+	dirs, _ := filepath.Glob(filepath.Join("testdata", "sample", "*"))
+	for _, dir := range dirs {
+		if res, err := convertSample(dir); err == nil && res.Go != nil {
+			srcs["sample_"+filepath.Base(dir)] = res.Go
+		}
+	}
+	if len(srcs) < 20 {
+		t.Fatalf("only %d generated files to compile", len(srcs))
+	}
+	buildGenerated(t, root, srcs)
 }
 
-func buildGenerated(t *testing.T, root string, src []byte) {
+func buildGenerated(t *testing.T, root string, srcs map[string][]byte) {
 	dir := t.TempDir()
 	gomod := "module gen\n\ngo 1.24\n\nrequire github.com/murderfleet/murder v0.0.0\n\nreplace github.com/murderfleet/murder => " + root + "\n"
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, data := range map[string][]byte{"go.mod": []byte(gomod), "go.sum": sum, "capistrano_tasks.go": src} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+	files := map[string][]byte{"go.mod": []byte(gomod), "go.sum": sum}
+	for name, src := range srcs {
+		files[filepath.Join(name, "capistrano_tasks.go")] = src
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -204,7 +223,7 @@ func buildGenerated(t *testing.T, root string, src []byte) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("go vet of the generated file: %v\n%s", err, out)
+		t.Errorf("go vet of the %d generated files: %v\n%s", len(srcs), err, out)
 	}
 }
 
