@@ -221,6 +221,11 @@ func (h *Host) Download(ctx context.Context, remotePath, local string) error {
 	})
 }
 
+// Mark notes that name happened on the host now ("downloaded",
+// "extracted"): report=FILE lists each host's marks, in seconds since the
+// run started. A name already marked on the host keeps its first moment.
+func (h *Host) Mark(name string) { h.sc.run.report.mark(h.server, name, h.sc.run.now()) }
+
 // Info prints a line about the host: ` ** [info :: host] msg`.
 func (h *Host) Info(msg string) { h.sc.run.printf(" ** [info :: %s] %s\n", h, msg) }
 

@@ -25,6 +25,7 @@ type Report struct {
 
 	mu    sync.Mutex
 	state map[*roles.Host]*HostResult
+	start time.Time
 }
 
 // HostResult is one host's outcome.
@@ -34,6 +35,9 @@ type HostResult struct {
 	Step    string  `json:"step,omitempty"`
 	Error   string  `json:"error,omitempty"`
 	Seconds float64 `json:"seconds,omitempty"` // time spent working on the host
+	// Marks are the moments a task noted on the host (Host.Mark), in
+	// seconds since the run started: "why was host X slow" has an answer.
+	Marks map[string]float64 `json:"marks,omitempty"`
 }
 
 func (rep *Report) get(h *roles.Host) *HostResult {
@@ -52,6 +56,19 @@ func (rep *Report) fail(h *roles.Host, step string, err error) {
 	if res.Error == "" {
 		res.Step, res.Error = step, err.Error()
 		rep.Failed = append(rep.Failed, *res)
+	}
+}
+
+// mark notes the moment at of name on h; the first one of a name stays.
+func (rep *Report) mark(h *roles.Host, name string, at time.Time) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	res := rep.get(h)
+	if res.Marks == nil {
+		res.Marks = map[string]float64{}
+	}
+	if _, ok := res.Marks[name]; !ok {
+		res.Marks[name] = at.Sub(rep.start).Round(time.Millisecond).Seconds()
 	}
 }
 

@@ -91,7 +91,7 @@ func Run(ctx context.Context, task string, words []string, o Options) error {
 		r.dialer = NewSSHDialer(r.cfg.SSH)
 	}
 	r.slots = make(chan struct{}, max(1, r.cfg.SSH.MaxHosts))
-	r.report = &Report{state: map[*roles.Host]*HostResult{}}
+	r.report = &Report{state: map[*roles.Host]*HostResult{}, start: r.now()}
 	defer r.close()
 	ctx = context.WithValue(ctx, scopeKey{}, &scope{run: r, args: args})
 	return r.top(ctx, task)

@@ -56,7 +56,11 @@ func peer(ctx context.Context) error {
 		if err := h.Upload(ctx, local, s.torrent()); err != nil {
 			return err
 		}
-		return h.Execute(ctx, s.startPeerCmd(stall)...)
+		if err := h.Execute(ctx, s.startPeerCmd(stall)...); err != nil {
+			return err
+		}
+		h.Mark("peer started")
+		return nil
 	})
 	if tasks.DryRun(ctx) {
 		return tasks.On(ctx, tasks.Just(started.OK()...).Step("peer"), func(ctx context.Context, h *tasks.Host) error {
@@ -177,9 +181,11 @@ func (f *follower) host(ctx context.Context, h *tasks.Host) (err error) {
 	if err := f.untilDone(ctx, h); err != nil {
 		return err
 	}
+	h.Mark("downloaded")
 	if err := h.WithInput(f.key).Execute(ctx, settingsOf(ctx, h).extractCmd(f.key != nil)...); err != nil {
 		return fmt.Errorf("extract: %w", err)
 	}
+	h.Mark("extracted")
 	return nil
 }
 
@@ -215,6 +221,9 @@ func (f *follower) untilDone(ctx context.Context, h *tasks.Host) error {
 			return err
 		}
 		cur := pollMark{have: have, at: tasks.Now(ctx)}
+		if have > 0 || done {
+			h.Mark("first bytes seen") // by this poll: at most a poll interval late
+		}
 		if done {
 			cur.have = f.size // status says "done", not how much
 		}

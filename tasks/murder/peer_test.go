@@ -61,6 +61,10 @@ func TestPeer(t *testing.T) {
 		if !h.OK {
 			t.Errorf("host %+v not ok", h)
 		}
+		m := h.Marks
+		if !(m["peer started"] <= m["first bytes seen"] && m["first bytes seen"] <= m["downloaded"] && m["downloaded"] <= m["extracted"]) || len(m) != 4 {
+			t.Errorf("host %s: marks %v, want peer started <= first bytes seen <= downloaded <= extracted", h.Host, m)
+		}
 	}
 }
 

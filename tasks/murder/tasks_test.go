@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -330,7 +331,7 @@ func TestReportFile(t *testing.T) {
 	}
 	got := rep.Failed[0]
 	got.Seconds = 0 // the time spent on w03, whatever it was
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("failed = %+v, want [%+v]", rep.Failed, want)
 	}
 	// In a failed run only hosts known to be finished are ok; the others
