@@ -1,0 +1,472 @@
+// Package scalebench measures murder's controller on a simulated fleet of
+// up to tens of thousands of hosts on one machine (go tool mage
+// scalebench): the controller (tasks.Run with package murder's tasks) and
+// the SSH layer are real, the hosts are not. Each host is an SSH server on
+// its own loopback address 127.1.x.y, in a separate process (simfleet),
+// whose agent answers murder's commands from a model: a peer started at t
+// holds min(size, rate*(now-t)) bytes, status --wait blocks until done,
+// extract takes a fixed time, uploads are counted and discarded.
+//
+// All hosts share one host key; known_hosts lists every address with it,
+// so host key checking stays strict. The tracker is not run: start_tracker
+// is answered by the simulated agent, and no simulated peer announces.
+package scalebench
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/murderfleet/murder/roles"
+	"github.com/murderfleet/murder/tasks"
+	"github.com/murderfleet/murder/tasks/murder"
+)
+
+// Tag names the bench's transfer.
+const Tag = "Scale1"
+
+// step is one task of the sequence, with its words.
+type step struct {
+	task  string
+	words []string
+}
+
+var sequence = []step{
+	{"murder:distribute_files", nil},
+	{"murder:start_tracker", nil},
+	{"murder:create_torrent", []string{"tag=" + Tag, "files_path=/srv/build"}},
+	{"murder:start_seeding", []string{"tag=" + Tag}},
+	{"murder:peer", []string{"tag=" + Tag, "destination_path=/srv/app"}},
+	{"murder:stop_seeding", []string{"tag=" + Tag}},
+	{"murder:stop_tracker", nil},
+	{"murder:clean_temp_files", []string{"tag=" + Tag}},
+}
+
+// Row is one task's measurement at one fleet size.
+type Row struct {
+	Hosts       int              `json:"hosts"`      // peers (the fleet has one more host: tracker and seeder)
+	Task        string           `json:"task"`       // murder:...
+	TaskHosts   int              `json:"task_hosts"` // hosts the task runs on
+	WallS       float64          `json:"wall_s"`
+	AddedS      float64          `json:"added_s,omitempty"` // murder:peer: wall minus the swarm's own time
+	CPUS        float64          `json:"cpu_s"`             // the controller's user+system CPU
+	PeakRSSMiB  float64          `json:"peak_rss_mib"`      // the controller's peak RSS during the task (VmHWM after a reset)
+	Conns       int64            `json:"conns"`
+	Sessions    int64            `json:"sessions"`
+	PerHost     float64          `json:"sessions_per_host"`
+	SentBytes   int64            `json:"sent_bytes"` // TCP bytes the fleet received from the controller
+	PutBytes    int64            `json:"put_bytes"`  // of which SFTP file data
+	FleetCPUS   float64          `json:"fleet_cpu_s"`
+	Err         string           `json:"error,omitempty"`
+	Kinds       map[string]int64 `json:"commands"`
+	AgentCopies int64            `json:"agent_copies,omitempty"` // distribute_files: agent uploads
+	RealBytes   int64            `json:"real_agent_bytes,omitempty"`
+}
+
+// Results are a whole run's rows and where they are kept.
+type Results struct {
+	Dir       string        `json:"-"`
+	Params    Options       `json:"-"`
+	SwarmS    float64       `json:"swarm_s"`
+	Size      int64         `json:"size_bytes"`
+	RateBits  float64       `json:"rate_bits"`
+	MaxHosts  int           `json:"max_hosts"`
+	AgentSize int64         `json:"fake_agent_bytes"`
+	RealAgent int64         `json:"real_agent_bytes"`
+	Rows      []Row         `json:"rows"`
+	Setup     []SetupRow    `json:"setup"`
+	Profile   string        `json:"cpu_profile,omitempty"`
+	Started   time.Time     `json:"started"`
+	Took      time.Duration `json:"took_ns"`
+}
+
+// SetupRow is what preparing a fleet size cost, outside the tasks.
+type SetupRow struct {
+	Hosts       int     `json:"hosts"`
+	FleetStartS float64 `json:"fleet_start_s"`
+	ConfigLoadS float64 `json:"config_load_s"`
+}
+
+func (o Options) logf(format string, a ...any) {
+	if o.Stdout != nil {
+		o.Stdout(format, a...)
+	}
+}
+
+// Run builds the simulated fleet, then for each hosts= value starts it,
+// runs murder's sequence through tasks.Run in this process and measures
+// each task. Results are written to o.Out/scale-<timestamp>/.
+func Run(ctx context.Context, o Options) (*Results, error) {
+	if err := RaiseNoFile(); err != nil {
+		return nil, fmt.Errorf("scalebench: open files limit: %w", err)
+	}
+	started := time.Now()
+	dir, err := filepath.Abs(filepath.Join(o.Out, "scale-"+started.UTC().Format("20060102-150405")))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "local"), 0o700); err != nil {
+		return nil, err
+	}
+	res := &Results{Dir: dir, Params: o, SwarmS: o.SwarmTime().Seconds(), Size: o.Size, RateBits: o.RateBits,
+		MaxHosts: o.MaxHosts, AgentSize: o.AgentSize, RealAgent: o.RealAgent, Started: started}
+	bin := filepath.Join(dir, "simfleet")
+	if err := buildFleet(ctx, o.GoCmd, bin); err != nil {
+		return res, err
+	}
+	keys, err := writeKeys(dir)
+	if err != nil {
+		return res, err
+	}
+	agent := filepath.Join(dir, "fake-agent")
+	if err := os.WriteFile(agent, make([]byte, o.AgentSize), 0o755); err != nil {
+		return res, err
+	}
+	logf, err := os.Create(filepath.Join(dir, "tasks.log"))
+	if err != nil {
+		return res, err
+	}
+	defer logf.Close()
+	var errs []error
+	for i, n := range o.Hosts {
+		profile := ""
+		if o.Profile && i == len(o.Hosts)-1 {
+			profile = filepath.Join(dir, fmt.Sprintf("peer-%d.cpu.pprof", n))
+			res.Profile = profile
+		}
+		rows, setup, err := runSize(ctx, o, n, dir, bin, keys, agent, logf, profile)
+		res.Rows = append(res.Rows, rows...)
+		res.Setup = append(res.Setup, setup)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("hosts=%d: %w", n, err))
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	res.Took = time.Since(started)
+	if werr := res.Write(); werr != nil {
+		errs = append(errs, werr)
+	}
+	return res, errors.Join(errs...)
+}
+
+// buildFleet builds the simfleet command.
+func buildFleet(ctx context.Context, gocmd, out string) error {
+	if gocmd == "" {
+		gocmd = "go"
+		if g := os.Getenv("MAGEFILE_GOCMD"); g != "" {
+			gocmd = g
+		}
+	}
+	cmd := exec.CommandContext(ctx, gocmd, "build", "-o", out, "github.com/murderfleet/murder/tasks/scalebench/simfleet")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("scalebench: building simfleet: %v\n%s", err, b)
+	}
+	return nil
+}
+
+type keyFiles struct {
+	hostKey, clientKey, clientPub string
+	hostPub                       ssh.PublicKey
+}
+
+// writeKeys makes the one host key every simulated host presents and the
+// controller's identity.
+func writeKeys(dir string) (keyFiles, error) {
+	var k keyFiles
+	write := func(name string) (ssh.PublicKey, string, error) {
+		pub, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, "", err
+		}
+		block, err := ssh.MarshalPrivateKey(priv, "scalebench")
+		if err != nil {
+			return nil, "", err
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(block), 0o600); err != nil {
+			return nil, "", err
+		}
+		sp, err := ssh.NewPublicKey(pub)
+		return sp, p, err
+	}
+	var err error
+	if k.hostPub, k.hostKey, err = write("host_key"); err != nil {
+		return k, err
+	}
+	cpub, cpath, err := write("id_ed25519")
+	if err != nil {
+		return k, err
+	}
+	k.clientKey, k.clientPub = cpath, cpath+".pub"
+	return k, os.WriteFile(k.clientPub, ssh.MarshalAuthorizedKey(cpub), 0o644)
+}
+
+// fleetProc is a running simfleet.
+type fleetProc struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+func startFleet(ctx context.Context, o Options, bin string, hosts int, keys keyFiles, stderr io.Writer) (*fleetProc, error) {
+	rate := o.RateBits / 8
+	cmd := exec.CommandContext(ctx, bin, "-hosts", strconv.Itoa(hosts), "-port", strconv.Itoa(o.Port),
+		"-hostkey", keys.hostKey, "-clientpub", keys.clientPub, "-size", strconv.FormatInt(o.Size, 10),
+		"-rate", strconv.FormatFloat(rate, 'f', -1, 64), "-extract", o.Extract.String(), "-uid", strconv.Itoa(os.Getuid()))
+	cmd.Stderr = stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	f := &fleetProc{cmd: cmd, in: in, out: bufio.NewReader(out)}
+	line, err := f.out.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "ready ") {
+		f.stop()
+		return nil, fmt.Errorf("simfleet did not start (%q, %v): see tasks.log", line, err)
+	}
+	return f, nil
+}
+
+func (f *fleetProc) ask(req string, v any) error {
+	if _, err := io.WriteString(f.in, req+"\n"); err != nil {
+		return err
+	}
+	line, err := f.out.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal([]byte(line), v)
+}
+
+func (f *fleetProc) stats() (Counters, error) {
+	var c Counters
+	err := f.ask("stats", &c)
+	return c, err
+}
+
+func (f *fleetProc) cpu() float64 {
+	var v struct {
+		CPU float64 `json:"cpu_s"`
+	}
+	_ = f.ask("cpu", &v)
+	return v.CPU
+}
+
+func (f *fleetProc) stop() {
+	_ = f.in.Close()
+	done := make(chan struct{})
+	go func() { _ = f.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = f.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// config writes murder.yaml for a fleet of n peers: 127.1.0.1 is the
+// tracker and the seeder, HostIP(1..n) the peers; and known_hosts naming
+// every address with the shared host key.
+func config(o Options, dir string, n int, keys keyFiles) (string, error) {
+	var kh, y strings.Builder
+	port := strconv.Itoa(o.Port)
+	for k := 0; k <= n; k++ {
+		kh.WriteString(knownhosts.Line([]string{knownhosts.Normalize(HostIP(k) + ":" + port)}, keys.hostPub))
+		kh.WriteByte('\n')
+	}
+	khPath := filepath.Join(dir, fmt.Sprintf("known_hosts-%d", n))
+	if err := os.WriteFile(khPath, []byte(kh.String()), 0o644); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&y, "set:\n  tracker_port: 8998\n  default_temp_path: %q\n  remote_murder_path: /srv/murder-sim\n", filepath.Join(dir, "local"))
+	fmt.Fprintf(&y, "ssh:\n  user: sim\n  port: %d\n  identity_files: [%q]\n  known_hosts: %q\n  host_key_checking: strict\n  max_hosts: %d\n  timeout: 30s\n",
+		o.Port, keys.clientKey, khPath, o.MaxHosts)
+	fmt.Fprintf(&y, "roles:\n  tracker: [%s]\n  seeder: [%s]\n  peer:\n", HostIP(0), HostIP(0))
+	for k := 1; k <= n; k++ {
+		fmt.Fprintf(&y, "    - %s\n", HostIP(k))
+	}
+	p := filepath.Join(dir, fmt.Sprintf("murder-%d.yaml", n))
+	return p, os.WriteFile(p, []byte(y.String()), 0o644)
+}
+
+// fakeAgents hands distribute_files the small fake agent for every
+// platform.
+type fakeAgents struct{ path string }
+
+func (f fakeAgents) Build(context.Context, string, string) (string, string, error) {
+	return f.path, strings.Repeat("0", 64), nil
+}
+
+// runSize runs the sequence on a fleet of n peers.
+func runSize(ctx context.Context, o Options, n int, dir, bin string, keys keyFiles, agent string, logf io.Writer, profile string) ([]Row, SetupRow, error) {
+	setup := SetupRow{Hosts: n}
+	o.logf("scalebench: hosts=%d: starting the simulated fleet (%d addresses)\n", n, n+1)
+	t0 := time.Now()
+	fp, err := startFleet(ctx, o, bin, n+1, keys, logf)
+	if err != nil {
+		return nil, setup, err
+	}
+	defer fp.stop()
+	setup.FleetStartS = time.Since(t0).Seconds()
+	path, err := config(o, dir, n, keys)
+	if err != nil {
+		return nil, setup, err
+	}
+	t0 = time.Now()
+	cfg, err := roles.Options{Vars: tasks.DeclaredVars()}.Load(path)
+	if err != nil {
+		return nil, setup, fmt.Errorf("loading %s: %w", path, err)
+	}
+	setup.ConfigLoadS = time.Since(t0).Seconds()
+	if _, err := fp.stats(); err != nil { // reset
+		return nil, setup, err
+	}
+	ctx = murder.WithAgents(ctx, fakeAgents{agent})
+	var rows []Row
+	for _, s := range sequence {
+		fmt.Fprintf(logf, "\n=== hosts=%d $ go tool mage %s %s\n", n, s.task, strings.Join(s.words, " "))
+		row := Row{Hosts: n, Task: s.task, TaskHosts: n}
+		switch s.task {
+		case "murder:distribute_files":
+			row.TaskHosts = n + 1
+		case "murder:start_tracker", "murder:stop_tracker", "murder:create_torrent", "murder:start_seeding", "murder:stop_seeding":
+			row.TaskHosts = 1
+		case "murder:clean_temp_files":
+			row.TaskHosts = n + 1
+		}
+		runtime.GC()
+		debug.FreeOSMemory()
+		resetPeakRSS()
+		fleetCPU0 := fp.cpu()
+		cpu0 := SelfCPU()
+		var stopProfile func()
+		if profile != "" && s.task == "murder:peer" {
+			stopProfile = startProfile(profile, profile[:len(profile)-len(".cpu.pprof")]+".heap.pprof", o.SwarmTime()/2)
+		}
+		t := time.Now()
+		err := tasks.Run(ctx, s.task, s.words, tasks.Options{Stdout: logf, Config: cfg, Getenv: func(string) string { return "" }})
+		row.WallS = time.Since(t).Seconds()
+		row.CPUS = (SelfCPU() - cpu0).Seconds()
+		if stopProfile != nil {
+			stopProfile()
+		}
+		row.PeakRSSMiB = float64(peakRSS()) / (1 << 20)
+		row.FleetCPUS = fp.cpu() - fleetCPU0
+		c, serr := fp.stats()
+		if serr != nil {
+			return rows, setup, serr
+		}
+		row.Conns, row.Sessions, row.SentBytes, row.PutBytes, row.Kinds = c.Conns, c.Sessions, c.RxBytes, c.PutBytes, c.Kinds
+		row.PerHost = float64(c.Sessions) / float64(row.TaskHosts)
+		if s.task == "murder:peer" {
+			row.AddedS = row.WallS - o.SwarmTime().Seconds()
+		}
+		if s.task == "murder:distribute_files" && o.AgentSize > 0 {
+			row.AgentCopies = c.PutBytes / o.AgentSize
+			row.RealBytes = row.AgentCopies * o.RealAgent
+		}
+		if err != nil {
+			row.Err = firstLine(err.Error())
+		}
+		o.logf("scalebench: hosts=%d %-24s wall %7.2fs cpu %6.2fs rss %6.0fMiB sessions/host %5.2f sent %s%s\n",
+			n, s.task, row.WallS, row.CPUS, row.PeakRSSMiB, row.PerHost, human(row.SentBytes), errNote(row.Err))
+		rows = append(rows, row)
+		if err != nil {
+			return rows, setup, fmt.Errorf("%s: %w", s.task, err)
+		}
+	}
+	return rows, setup, nil
+}
+
+func errNote(e string) string {
+	if e == "" {
+		return ""
+	}
+	return " FAILED: " + e
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// startProfile CPU-profiles until the returned func is called, and takes
+// a heap profile after heapAt (the middle of the swarm).
+func startProfile(cpuPath, heapPath string, heapAt time.Duration) func() {
+	f, err := os.Create(cpuPath)
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	heap := time.AfterFunc(heapAt, func() {
+		if hf, err := os.Create(heapPath); err == nil {
+			_ = pprof.Lookup("heap").WriteTo(hf, 0)
+			hf.Close()
+		}
+	})
+	return func() {
+		heap.Stop()
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
+// resetPeakRSS starts VmHWM again from the current RSS (Linux 4.0+).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS is VmHWM in bytes, 0 if unknown.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func human(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2fGiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1fKiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%dB", n)
+}
