@@ -149,8 +149,8 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	for i, n := range o.Hosts {
 		profile := ""
 		if o.Profile && i == len(o.Hosts)-1 {
-			profile = filepath.Join(dir, fmt.Sprintf("peer-%d.cpu.pprof", n))
-			res.Profile = profile
+			profile = dir
+			res.Profile = filepath.Join(dir, fmt.Sprintf("peer-%d.cpu.pprof", n))
 		}
 		rows, setup, err := runSize(ctx, o, n, dir, bin, keys, agent, logf, profile)
 		res.Rows = append(res.Rows, rows...)
@@ -306,8 +306,11 @@ func config(o Options, dir string, n int, keys keyFiles) (string, error) {
 		return "", err
 	}
 	fmt.Fprintf(&y, "set:\n  tracker_port: 8998\n  default_temp_path: %q\n  remote_murder_path: /srv/murder-sim\n", filepath.Join(dir, "local"))
-	fmt.Fprintf(&y, "ssh:\n  user: sim\n  port: %d\n  identity_files: [%q]\n  known_hosts: %q\n  host_key_checking: strict\n  max_hosts: %d\n  timeout: 30s\n",
+	fmt.Fprintf(&y, "ssh:\n  user: sim\n  port: %d\n  identity_files: [%q]\n  known_hosts: %q\n  host_key_checking: strict\n  max_hosts: %d\n",
 		o.Port, keys.clientKey, khPath, o.MaxHosts)
+	if o.SSHTimeout > 0 {
+		fmt.Fprintf(&y, "  timeout: %s\n", o.SSHTimeout)
+	}
 	fmt.Fprintf(&y, "roles:\n  tracker: [%s]\n  seeder: [%s]\n  peer:\n", HostIP(0), HostIP(0))
 	for k := 1; k <= n; k++ {
 		fmt.Fprintf(&y, "    - %s\n", HostIP(k))
@@ -350,7 +353,11 @@ func runSize(ctx context.Context, o Options, n int, dir, bin string, keys keyFil
 	}
 	ctx = murder.WithAgents(ctx, fakeAgents{agent})
 	var rows []Row
+	var errs []error
 	for _, s := range sequence {
+		if len(o.Tasks) > 0 && !contains(o.Tasks, s.task) {
+			continue
+		}
 		fmt.Fprintf(logf, "\n=== hosts=%d $ go tool mage %s %s\n", n, s.task, strings.Join(s.words, " "))
 		row := Row{Hosts: n, Task: s.task, TaskHosts: n}
 		switch s.task {
@@ -367,8 +374,13 @@ func runSize(ctx context.Context, o Options, n int, dir, bin string, keys keyFil
 		fleetCPU0 := fp.cpu()
 		cpu0 := SelfCPU()
 		var stopProfile func()
-		if profile != "" && s.task == "murder:peer" {
-			stopProfile = startProfile(profile, profile[:len(profile)-len(".cpu.pprof")]+".heap.pprof", o.SwarmTime()/2)
+		if profile != "" && profiled[s.task] {
+			base := filepath.Join(profile, fmt.Sprintf("%s-%d", strings.TrimPrefix(s.task, "murder:"), n))
+			heapAt := time.Duration(0)
+			if s.task == "murder:peer" {
+				heapAt = o.SwarmTime() / 2
+			}
+			stopProfile = startProfile(base, heapAt)
 		}
 		t := time.Now()
 		err := tasks.Run(ctx, s.task, s.words, tasks.Options{Stdout: logf, Config: cfg, Getenv: func(string) string { return "" }})
@@ -399,10 +411,15 @@ func runSize(ctx context.Context, o Options, n int, dir, bin string, keys keyFil
 			n, s.task, row.WallS, row.CPUS, row.PeakRSSMiB, row.PerHost, human(row.SentBytes), errNote(row.Err))
 		rows = append(rows, row)
 		if err != nil {
-			return rows, setup, fmt.Errorf("%s: %w", s.task, err)
+			// Go on: a host lost in one task does not stop the others
+			// from being measured; the error is in the row.
+			errs = append(errs, fmt.Errorf("%s: %s", s.task, row.Err))
+			if ctx.Err() != nil {
+				break
+			}
 		}
 	}
-	return rows, setup, nil
+	return rows, setup, errors.Join(errs...)
 }
 
 func errNote(e string) string {
@@ -417,10 +434,14 @@ func firstLine(s string) string {
 	return s
 }
 
-// startProfile CPU-profiles until the returned func is called, and takes
-// a heap profile after heapAt (the middle of the swarm).
-func startProfile(cpuPath, heapPath string, heapAt time.Duration) func() {
-	f, err := os.Create(cpuPath)
+// profiled are the tasks profiled at the largest fleet.
+var profiled = map[string]bool{"murder:distribute_files": true, "murder:peer": true, "murder:clean_temp_files": true}
+
+// startProfile CPU-profiles into base.cpu.pprof until the returned func
+// is called, samples mutex contention into base.mutex.pprof and, after
+// heapAt (0: at the end), takes a heap profile into base.heap.pprof.
+func startProfile(base string, heapAt time.Duration) func() {
+	f, err := os.Create(base + ".cpu.pprof")
 	if err != nil {
 		return func() {}
 	}
@@ -428,16 +449,30 @@ func startProfile(cpuPath, heapPath string, heapAt time.Duration) func() {
 		f.Close()
 		return func() {}
 	}
-	heap := time.AfterFunc(heapAt, func() {
-		if hf, err := os.Create(heapPath); err == nil {
+	runtime.SetMutexProfileFraction(20)
+	writeHeap := func() {
+		if hf, err := os.Create(base + ".heap.pprof"); err == nil {
 			_ = pprof.Lookup("heap").WriteTo(hf, 0)
 			hf.Close()
 		}
-	})
+	}
+	var heap *time.Timer
+	if heapAt > 0 {
+		heap = time.AfterFunc(heapAt, writeHeap)
+	}
 	return func() {
-		heap.Stop()
+		if heap == nil {
+			writeHeap()
+		} else {
+			heap.Stop()
+		}
 		pprof.StopCPUProfile()
 		f.Close()
+		if mf, err := os.Create(base + ".mutex.pprof"); err == nil {
+			_ = pprof.Lookup("mutex").WriteTo(mf, 0)
+			mf.Close()
+		}
+		runtime.SetMutexProfileFraction(0)
 	}
 }
 

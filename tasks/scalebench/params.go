@@ -18,9 +18,12 @@ const Usage = `words (all optional):
   agent_size=64KiB    the fake agent distribute_files uploads (the real one is ~20 MB)
   real_agent=20MB     the real agent's size, for the bytes a real run would send
   max_hosts=100       murder.yaml's ssh.max_hosts
+  ssh_timeout=10s     murder.yaml's ssh.timeout (default: murder's, 10s)
   extract=200ms       how long a simulated extract takes
   port=2222           the port every simulated host listens on
-  profile=1           CPU-profile murder:peer at the largest hosts= (0: off)
+  tasks=peer,...      run only these tasks of the sequence (default: all; peer needs create_torrent)
+  profile=1           CPU, heap and mutex profiles of distribute_files, peer and
+                      clean_temp_files at the largest hosts= (0: off)
   out=results         results go to OUT/scale-<timestamp>/`
 
 // Options configure a scale bench run.
@@ -34,6 +37,8 @@ type Options struct {
 	Extract    time.Duration
 	Port       int
 	Profile    bool
+	SSHTimeout time.Duration // murder.yaml's ssh.timeout; 0: murder's default (10s)
+	Tasks      []string // the tasks of the sequence to run; nil: all
 	Out        string
 	GoCmd      string // go command to build the fleet; default "go"
 	Stdout     func(format string, a ...any)
@@ -75,6 +80,8 @@ func ParseWords(words []string) (Options, error) {
 			if err == nil && o.MaxHosts < 1 {
 				err = fmt.Errorf("want >= 1")
 			}
+		case "ssh_timeout":
+			o.SSHTimeout, err = time.ParseDuration(value)
 		case "extract":
 			o.Extract, err = time.ParseDuration(value)
 		case "port":
@@ -86,6 +93,16 @@ func ParseWords(words []string) (Options, error) {
 			o.Profile = value != "0" && value != "false" && value != "off"
 		case "out":
 			o.Out = value
+		case "tasks":
+			for _, t := range strings.Split(value, ",") {
+				if !strings.HasPrefix(t, "murder:") {
+					t = "murder:" + t
+				}
+				if !slices.ContainsFunc(sequence, func(s step) bool { return s.task == t }) {
+					err = fmt.Errorf("%s is not in the sequence", t)
+				}
+				o.Tasks = append(o.Tasks, t)
+			}
 		default:
 			err = fmt.Errorf("unknown name\n%s", Usage)
 		}

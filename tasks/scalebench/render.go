@@ -43,8 +43,12 @@ func (r Row) cells() []string {
 func f2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 
 func (r *Results) headline() string {
-	return fmt.Sprintf("simulated fleet: archive %s at %s per peer (swarm time %.1f s), ssh.max_hosts %d, fake agent %s (real %s); %d CPU(s)",
-		bench.FormatSize(r.Size), bench.FormatRate(r.RateBits), r.SwarmS, r.MaxHosts, bench.FormatSize(r.AgentSize), human(r.RealAgent), runtime.NumCPU())
+	timeout := "10s (default)"
+	if r.Params.SSHTimeout > 0 {
+		timeout = r.Params.SSHTimeout.String()
+	}
+	return fmt.Sprintf("simulated fleet: archive %s at %s per peer (swarm time %.1f s), ssh.max_hosts %d, ssh.timeout %s, fake agent %s (real %s); %d CPU(s)",
+		bench.FormatSize(r.Size), bench.FormatRate(r.RateBits), r.SwarmS, r.MaxHosts, timeout, bench.FormatSize(r.AgentSize), human(r.RealAgent), runtime.NumCPU())
 }
 
 // WriteTable prints the table as aligned text.
@@ -160,11 +164,10 @@ func (r *Results) Plot(path string) error {
 		p := plot.New()
 		p.Title.Text = fig.title
 		p.X.Label.Text = "hosts"
-		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-		p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{}, plot.LogTicks{}
 		p.Legend.Top, p.Legend.Left = true, true
 		p.Legend.TextStyle.Font.Size = vg.Points(7)
 		p.Add(plotter.NewGrid())
+		var all plotter.XYs
 		for ti, t := range tasks {
 			var xys plotter.XYs
 			for _, row := range r.Rows {
@@ -175,6 +178,7 @@ func (r *Results) Plot(path string) error {
 			if len(xys) == 0 {
 				continue
 			}
+			all = append(all, xys...)
 			line, points, err := plotter.NewLinePoints(xys)
 			if err != nil {
 				return err
@@ -185,6 +189,15 @@ func (r *Results) Plot(path string) error {
 			if fi == 0 || len(figures)-1 == fi {
 				p.Legend.Add(strings.TrimPrefix(t, "murder:"), line, points)
 			}
+		}
+		if len(all) > 0 {
+			// Log-log: a straight line of slope 1 is linear growth. The
+			// ranges are padded so a single point still spans a decade.
+			xmin, xmax, ymin, ymax := plotter.XYRange(all)
+			p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+			p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{}, plot.LogTicks{}
+			p.X.Min, p.X.Max = xmin/1.5, xmax*1.5
+			p.Y.Min, p.Y.Max = ymin/2, ymax*4
 		}
 		plots[fi/cols][fi%cols] = p
 	}
