@@ -62,23 +62,26 @@ var sequence = []step{
 
 // Row is one task's measurement at one fleet size.
 type Row struct {
-	Hosts       int              `json:"hosts"`      // peers (the fleet has one more host: tracker and seeder)
-	Task        string           `json:"task"`       // murder:...
-	TaskHosts   int              `json:"task_hosts"` // hosts the task runs on
-	WallS       float64          `json:"wall_s"`
-	AddedS      float64          `json:"added_s,omitempty"` // murder:peer: wall minus the swarm's own time
-	CPUS        float64          `json:"cpu_s"`             // the controller's user+system CPU
-	PeakRSSMiB  float64          `json:"peak_rss_mib"`      // the controller's peak RSS during the task (VmHWM after a reset)
-	Conns       int64            `json:"conns"`
-	Sessions    int64            `json:"sessions"`
-	PerHost     float64          `json:"sessions_per_host"`
-	SentBytes   int64            `json:"sent_bytes"` // TCP bytes the fleet received from the controller
-	PutBytes    int64            `json:"put_bytes"`  // of which SFTP file data
-	FleetCPUS   float64          `json:"fleet_cpu_s"`
-	Err         string           `json:"error,omitempty"`
-	Kinds       map[string]int64 `json:"commands"`
-	AgentCopies int64            `json:"agent_copies,omitempty"` // distribute_files: agent uploads
-	RealBytes   int64            `json:"real_agent_bytes,omitempty"`
+	Hosts      int              `json:"hosts"`      // peers (the fleet has one more host: tracker and seeder)
+	Task       string           `json:"task"`       // murder:...
+	TaskHosts  int              `json:"task_hosts"` // hosts the task runs on
+	WallS      float64          `json:"wall_s"`
+	AddedS     float64          `json:"added_s,omitempty"` // murder:peer: wall minus the swarm's own time
+	CPUS       float64          `json:"cpu_s"`             // the controller's user+system CPU
+	PeakRSSMiB float64          `json:"peak_rss_mib"`      // the controller's peak RSS during the task (VmHWM after a reset)
+	Conns      int64            `json:"conns"`
+	Sessions   int64            `json:"sessions"`
+	PerHost    float64          `json:"sessions_per_host"`
+	SentBytes  int64            `json:"sent_bytes"` // TCP bytes the fleet received from the controller
+	PutBytes   int64            `json:"put_bytes"`  // of which SFTP file data
+	FleetCPUS  float64          `json:"fleet_cpu_s"`
+	Err        string           `json:"error,omitempty"`
+	Kinds      map[string]int64 `json:"commands"`
+	// Phases: for each kind of command, when the fleet answered the first
+	// and the last one, in seconds since the task started.
+	Phases      map[string][2]float64 `json:"phases"`
+	AgentCopies int64                 `json:"agent_copies,omitempty"` // distribute_files: agent uploads
+	RealBytes   int64                 `json:"real_agent_bytes,omitempty"`
 }
 
 // Results are a whole run's rows and where they are kept.
@@ -306,8 +309,13 @@ func config(o Options, dir string, n int, keys keyFiles) (string, error) {
 		return "", err
 	}
 	fmt.Fprintf(&y, "set:\n  tracker_port: 8998\n  default_temp_path: %q\n  remote_murder_path: /srv/murder-sim\n", filepath.Join(dir, "local"))
-	fmt.Fprintf(&y, "ssh:\n  user: sim\n  port: %d\n  identity_files: [%q]\n  known_hosts: %q\n  host_key_checking: strict\n  max_hosts: %d\n",
-		o.Port, keys.clientKey, khPath, o.MaxHosts)
+	checking := "strict"
+	if o.HostKeysOff {
+		// The experiment that prices known_hosts: no file, no checking.
+		khPath, checking = filepath.Join(dir, "no-known-hosts"), "off"
+	}
+	fmt.Fprintf(&y, "ssh:\n  user: sim\n  port: %d\n  identity_files: [%q]\n  known_hosts: %q\n  host_key_checking: %s\n  max_hosts: %d\n",
+		o.Port, keys.clientKey, khPath, checking, o.MaxHosts)
 	if o.SSHTimeout > 0 {
 		fmt.Fprintf(&y, "  timeout: %s\n", o.SSHTimeout)
 	}
@@ -397,8 +405,14 @@ func runSize(ctx context.Context, o Options, n int, dir, bin string, keys keyFil
 		}
 		row.Conns, row.Sessions, row.SentBytes, row.PutBytes, row.Kinds = c.Conns, c.Sessions, c.RxBytes, c.PutBytes, c.Kinds
 		row.PerHost = float64(c.Sessions) / float64(row.TaskHosts)
+		row.Phases = map[string][2]float64{}
+		for k, first := range c.First {
+			row.Phases[k] = [2]float64{float64(first-t.UnixNano()) / 1e9, float64(c.Last[k]-t.UnixNano()) / 1e9}
+		}
 		if s.task == "murder:peer" {
 			row.AddedS = row.WallS - o.SwarmTime().Seconds()
+			ph := func(k string) string { return fmt.Sprintf("%s %.1f-%.1fs", k, row.Phases[k][0], row.Phases[k][1]) }
+			o.logf("scalebench: hosts=%d murder:peer phases: %s, %s, %s, %s\n", n, ph("prepare-check"), ph("peer"), ph("status"), ph("extract"))
 		}
 		if s.task == "murder:distribute_files" && o.AgentSize > 0 {
 			row.AgentCopies = c.PutBytes / o.AgentSize

@@ -19,6 +19,8 @@ const Usage = `words (all optional):
   real_agent=20MB     the real agent's size, for the bytes a real run would send
   max_hosts=100       murder.yaml's ssh.max_hosts
   ssh_timeout=10s     murder.yaml's ssh.timeout (default: murder's, 10s)
+  hostkeys=strict     off: no known_hosts and host_key_checking off (an experiment
+                      pricing the known_hosts lookups; never for real hosts)
   extract=200ms       how long a simulated extract takes
   port=2222           the port every simulated host listens on
   tasks=peer,...      run only these tasks of the sequence (default: all; peer needs create_torrent)
@@ -38,11 +40,14 @@ type Options struct {
 	Port       int
 	Profile    bool
 	SSHTimeout time.Duration // murder.yaml's ssh.timeout; 0: murder's default (10s)
-	Tasks      []string // the tasks of the sequence to run; nil: all
-	Out        string
-	GoCmd      string // go command to build the fleet; default "go"
-	Stdout     func(format string, a ...any)
-	TaskOutput string // "" : a log file in the results folder
+	// HostKeysOff runs with no known_hosts file and host_key_checking
+	// off: an experiment that measures what the known_hosts lookups cost.
+	HostKeysOff bool
+	Tasks       []string // the tasks of the sequence to run; nil: all
+	Out         string
+	GoCmd       string // go command to build the fleet; default "go"
+	Stdout      func(format string, a ...any)
+	TaskOutput  string // "" : a log file in the results folder
 }
 
 // Defaults are the options with no words.
@@ -79,6 +84,15 @@ func ParseWords(words []string) (Options, error) {
 			o.MaxHosts, err = strconv.Atoi(value)
 			if err == nil && o.MaxHosts < 1 {
 				err = fmt.Errorf("want >= 1")
+			}
+		case "hostkeys":
+			switch value {
+			case "strict":
+				o.HostKeysOff = false
+			case "off":
+				o.HostKeysOff = true
+			default:
+				err = fmt.Errorf("want strict or off")
 			}
 		case "ssh_timeout":
 			o.SSHTimeout, err = time.ParseDuration(value)

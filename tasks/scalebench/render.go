@@ -47,6 +47,9 @@ func (r *Results) headline() string {
 	if r.Params.SSHTimeout > 0 {
 		timeout = r.Params.SSHTimeout.String()
 	}
+	if r.Params.HostKeysOff {
+		timeout += ", EXPERIMENT hostkeys=off (no known_hosts, no host key checking)"
+	}
 	return fmt.Sprintf("simulated fleet: archive %s at %s per peer (swarm time %.1f s), ssh.max_hosts %d, ssh.timeout %s, fake agent %s (real %s); %d CPU(s)",
 		bench.FormatSize(r.Size), bench.FormatRate(r.RateBits), r.SwarmS, r.MaxHosts, timeout, bench.FormatSize(r.AgentSize), human(r.RealAgent), runtime.NumCPU())
 }

@@ -35,6 +35,11 @@ type Counters struct {
 	TxBytes  int64            `json:"tx_bytes"` // TCP bytes sent to the controller
 	PutBytes int64            `json:"put_bytes"`
 	Kinds    map[string]int64 `json:"kinds"` // execs by command kind
+	// First and Last are when each kind of command was first and last
+	// answered (Unix nanoseconds): the phases of a task as the hosts saw
+	// them.
+	First map[string]int64 `json:"first"`
+	Last  map[string]int64 `json:"last"`
 }
 
 // counters is the live form of Counters.
@@ -42,11 +47,17 @@ type counters struct {
 	conns, sessions, execs, sftp, rx, tx, put atomic.Int64
 	mu                                        sync.Mutex
 	kinds                                     map[Kind]int64
+	first, last                               map[Kind]int64
 }
 
 func (c *counters) kind(k Kind) {
+	now := time.Now().UnixNano()
 	c.mu.Lock()
 	c.kinds[k]++
+	if _, ok := c.first[k]; !ok {
+		c.first[k] = now
+	}
+	c.last[k] = now
 	c.mu.Unlock()
 }
 
@@ -59,13 +70,15 @@ func (c *counters) snapshot(reset bool) Counters {
 		return v.Load()
 	}
 	s := Counters{Conns: get(&c.conns), Sessions: get(&c.sessions), Execs: get(&c.execs), SFTP: get(&c.sftp),
-		RxBytes: get(&c.rx), TxBytes: get(&c.tx), PutBytes: get(&c.put), Kinds: map[string]int64{}}
+		RxBytes: get(&c.rx), TxBytes: get(&c.tx), PutBytes: get(&c.put),
+		Kinds: map[string]int64{}, First: map[string]int64{}, Last: map[string]int64{}}
 	c.mu.Lock()
 	for k, n := range c.kinds {
 		s.Kinds[string(k)] = n
+		s.First[string(k)], s.Last[string(k)] = c.first[k], c.last[k]
 	}
 	if reset {
-		c.kinds = map[Kind]int64{}
+		c.kinds, c.first, c.last = map[Kind]int64{}, map[Kind]int64{}, map[Kind]int64{}
 	}
 	c.mu.Unlock()
 	return s
@@ -85,7 +98,7 @@ type Fleet struct {
 // clientPub (wire format) is the only key accepted, hostKey is every
 // host's key.
 func StartFleet(ctx context.Context, ips []string, port int, hostKey ssh.Signer, clientPub []byte, m Model) (*Fleet, error) {
-	f := &Fleet{model: m, c: counters{kinds: map[Kind]int64{}}}
+	f := &Fleet{model: m, c: counters{kinds: map[Kind]int64{}, first: map[Kind]int64{}, last: map[Kind]int64{}}}
 	f.cfg = &ssh.ServerConfig{
 		PublicKeyCallback: func(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 			if subtle.ConstantTimeCompare(key.Marshal(), clientPub) == 1 {
