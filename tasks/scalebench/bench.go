@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -77,6 +78,11 @@ type Row struct {
 	FleetCPUS  float64          `json:"fleet_cpu_s"`
 	Err        string           `json:"error,omitempty"`
 	Kinds      map[string]int64 `json:"commands"`
+	// The runtime's maxima during the task, sampled every 200 ms: where
+	// the controller's memory goes (goroutine stacks against heap objects).
+	MaxGoroutines int64   `json:"max_goroutines"`
+	MaxStacksMiB  float64 `json:"max_stacks_mib"`
+	MaxHeapMiB    float64 `json:"max_heap_objects_mib"`
 	// Phases: for each kind of command, when the fleet answered the first
 	// and the last one, in seconds since the task started.
 	Phases      map[string][2]float64 `json:"phases"`
@@ -224,16 +230,33 @@ func writeKeys(dir string) (keyFiles, error) {
 	return k, os.WriteFile(k.clientPub, ssh.MarshalAuthorizedKey(cpub), 0o644)
 }
 
-// fleetProc is a running simfleet.
+// fleetProc is a running simfleet process, serving a shard of the hosts.
 type fleetProc struct {
 	cmd *exec.Cmd
 	in  io.WriteCloser
 	out *bufio.Reader
 }
 
-func startFleet(ctx context.Context, o Options, bin string, hosts int, keys keyFiles, stderr io.Writer) (*fleetProc, error) {
+// fleet is the simulated fleet: simfleet processes of at most ShardHosts
+// hosts each.
+type fleet []*fleetProc
+
+func startFleet(ctx context.Context, o Options, bin string, hosts int, keys keyFiles, stderr io.Writer) (fleet, error) {
+	var f fleet
+	for from := 0; from < hosts; from += ShardHosts {
+		p, err := startShard(ctx, o, bin, from, min(from+ShardHosts, hosts), keys, stderr)
+		if err != nil {
+			f.stop()
+			return nil, err
+		}
+		f = append(f, p)
+	}
+	return f, nil
+}
+
+func startShard(ctx context.Context, o Options, bin string, from, to int, keys keyFiles, stderr io.Writer) (*fleetProc, error) {
 	rate := o.RateBits / 8
-	cmd := exec.CommandContext(ctx, bin, "-hosts", strconv.Itoa(hosts), "-port", strconv.Itoa(o.Port),
+	cmd := exec.CommandContext(ctx, bin, "-from", strconv.Itoa(from), "-to", strconv.Itoa(to), "-port", strconv.Itoa(o.Port),
 		"-hostkey", keys.hostKey, "-clientpub", keys.clientPub, "-size", strconv.FormatInt(o.Size, 10),
 		"-rate", strconv.FormatFloat(rate, 'f', -1, 64), "-extract", o.Extract.String(), "-uid", strconv.Itoa(os.Getuid()))
 	cmd.Stderr = stderr
@@ -268,18 +291,50 @@ func (f *fleetProc) ask(req string, v any) error {
 	return json.Unmarshal([]byte(line), v)
 }
 
-func (f *fleetProc) stats() (Counters, error) {
-	var c Counters
-	err := f.ask("stats", &c)
-	return c, err
+// stats sums the shards' counters (and resets them); phases span the
+// shards' first and last answers.
+func (f fleet) stats() (Counters, error) {
+	sum := Counters{Kinds: map[string]int64{}, First: map[string]int64{}, Last: map[string]int64{}}
+	for _, p := range f {
+		var c Counters
+		if err := p.ask("stats", &c); err != nil {
+			return sum, err
+		}
+		sum.Conns += c.Conns
+		sum.Sessions += c.Sessions
+		sum.Execs += c.Execs
+		sum.SFTP += c.SFTP
+		sum.RxBytes += c.RxBytes
+		sum.TxBytes += c.TxBytes
+		sum.PutBytes += c.PutBytes
+		for k, n := range c.Kinds {
+			sum.Kinds[k] += n
+			if first, ok := sum.First[k]; !ok || c.First[k] < first {
+				sum.First[k] = c.First[k]
+			}
+			sum.Last[k] = max(sum.Last[k], c.Last[k])
+		}
+	}
+	return sum, nil
 }
 
-func (f *fleetProc) cpu() float64 {
-	var v struct {
-		CPU float64 `json:"cpu_s"`
+// cpu is the shards' CPU seconds so far.
+func (f fleet) cpu() float64 {
+	total := 0.0
+	for _, p := range f {
+		var v struct {
+			CPU float64 `json:"cpu_s"`
+		}
+		_ = p.ask("cpu", &v)
+		total += v.CPU
 	}
-	_ = f.ask("cpu", &v)
-	return v.CPU
+	return total
+}
+
+func (f fleet) stop() {
+	for _, p := range f {
+		p.stop()
+	}
 }
 
 func (f *fleetProc) stop() {
@@ -338,7 +393,7 @@ func (f fakeAgents) Build(context.Context, string, string) (string, string, erro
 // runSize runs the sequence on a fleet of n peers.
 func runSize(ctx context.Context, o Options, n int, dir, bin string, keys keyFiles, agent string, logf io.Writer, profile string) ([]Row, SetupRow, error) {
 	setup := SetupRow{Hosts: n}
-	o.logf("scalebench: hosts=%d: starting the simulated fleet (%d addresses)\n", n, n+1)
+	o.logf("scalebench: hosts=%d: starting the simulated fleet (%d addresses, %d process(es))\n", n, n+1, (n+ShardHosts)/ShardHosts)
 	t0 := time.Now()
 	fp, err := startFleet(ctx, o, bin, n+1, keys, logf)
 	if err != nil {
@@ -390,10 +445,12 @@ func runSize(ctx context.Context, o Options, n int, dir, bin string, keys keyFil
 			}
 			stopProfile = startProfile(base, heapAt)
 		}
+		stopSampler := sampleRuntime(&row)
 		t := time.Now()
 		err := tasks.Run(ctx, s.task, s.words, tasks.Options{Stdout: logf, Config: cfg, Getenv: func(string) string { return "" }})
 		row.WallS = time.Since(t).Seconds()
 		row.CPUS = (SelfCPU() - cpu0).Seconds()
+		stopSampler()
 		if stopProfile != nil {
 			stopProfile()
 		}
@@ -488,6 +545,39 @@ func startProfile(base string, heapAt time.Duration) func() {
 		}
 		runtime.SetMutexProfileFraction(0)
 	}
+}
+
+// sampleRuntime records the maxima of the goroutine count, the goroutine
+// stacks and the heap objects into row until the returned func is called.
+func sampleRuntime(row *Row) func() {
+	samples := []metrics.Sample{{Name: "/sched/goroutines:goroutines"}, {Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+	take := func() {
+		metrics.Read(samples)
+		var v [3]int64
+		for i, s := range samples {
+			if s.Value.Kind() == metrics.KindUint64 {
+				v[i] = int64(s.Value.Uint64())
+			}
+		}
+		row.MaxGoroutines = max(row.MaxGoroutines, v[0])
+		row.MaxStacksMiB = max(row.MaxStacksMiB, float64(v[1])/(1<<20))
+		row.MaxHeapMiB = max(row.MaxHeapMiB, float64(v[2])/(1<<20))
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			take()
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(stop); <-done }
 }
 
 // resetPeakRSS starts VmHWM again from the current RSS (Linux 4.0+).

@@ -34,7 +34,8 @@ func HostIP(k int) string { return fmt.Sprintf("127.1.%d.%d", k/250, k%250+1) }
 // answers the bench's requests until its stdin ends.
 func FleetMain(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("simfleet", flag.ContinueOnError)
-	n := fs.Int("hosts", 1, "addresses to listen on (HostIP(0..hosts-1))")
+	from := fs.Int("from", 0, "first host: listen on HostIP(from..to-1)")
+	to := fs.Int("to", 1, "end of the hosts")
 	port := fs.Int("port", 2222, "port on every address")
 	hostKey := fs.String("hostkey", "", "host private key (OpenSSH PEM), shared by every host")
 	clientPub := fs.String("clientpub", "", "the client's public key (authorized_keys line)")
@@ -64,9 +65,9 @@ func FleetMain(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ips := make([]string, *n)
-	for k := range ips {
-		ips[k] = HostIP(k)
+	var ips []string
+	for k := *from; k < *to; k++ {
+		ips = append(ips, HostIP(k))
 	}
 	f, err := StartFleet(context.Background(), ips, *port, signer, pub.Marshal(), Model{Size: *size, Rate: *rate, ExtractDelay: *extract, UID: *uid})
 	if err != nil {
@@ -91,6 +92,11 @@ func FleetMain(args []string, stdin io.Reader, stdout io.Writer) error {
 	}
 	return nil
 }
+
+// ShardHosts is the most hosts one simfleet process serves: each needs a
+// listener and a connection, and the open-files limit may be stuck at a
+// hard 20,000 (a container's), so larger fleets take several processes.
+const ShardHosts = 5000
 
 // RaiseNoFile raises the open-file limit to what 10,000 hosts need (a
 // listener and a connection each on the fleet's side): the hard limit

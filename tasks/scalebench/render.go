@@ -29,7 +29,7 @@ const (
 	PlotFile     = "scale.png"
 )
 
-var columns = []string{"hosts", "task", "on", "wall s", "added s", "CPU s", "peak RSS MiB", "conns", "sessions/host", "sent", "fleet CPU s", "error"}
+var columns = []string{"hosts", "task", "on", "wall s", "added s", "CPU s", "peak RSS MiB", "stacks MiB", "heap MiB", "goroutines", "conns", "sessions/host", "sent", "fleet CPU s", "error"}
 
 func (r Row) cells() []string {
 	added := ""
@@ -37,7 +37,7 @@ func (r Row) cells() []string {
 		added = f2(r.AddedS)
 	}
 	return []string{strconv.Itoa(r.Hosts), strings.TrimPrefix(r.Task, "murder:"), strconv.Itoa(r.TaskHosts), f2(r.WallS), added, f2(r.CPUS),
-		fmt.Sprintf("%.0f", r.PeakRSSMiB), strconv.FormatInt(r.Conns, 10), f2(r.PerHost), human(r.SentBytes), f2(r.FleetCPUS), r.Err}
+		fmt.Sprintf("%.0f", r.PeakRSSMiB), fmt.Sprintf("%.0f", r.MaxStacksMiB), fmt.Sprintf("%.0f", r.MaxHeapMiB), strconv.FormatInt(r.MaxGoroutines, 10), strconv.FormatInt(r.Conns, 10), f2(r.PerHost), human(r.SentBytes), f2(r.FleetCPUS), r.Err}
 }
 
 func f2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
@@ -95,7 +95,7 @@ func (r *Results) Markdown() string {
 var notes = []string{
 	"The controller is murder's own (tasks.Run with package murder's tasks, in the bench's process); the hosts are SSH servers on 127.1.x.y in a separate process (simfleet) with a simulated agent, so CPU and RSS are the controller's alone. fleet CPU s is the simulated fleet's CPU over the same task, on the same 2 cores.",
 	"wall s: the task's wall time; added s (murder:peer): wall minus the swarm's own time size/rate, i.e. what the controller adds (checks, torrent uploads, starts, polls, extracts).",
-	"CPU s: getrusage user+system of the bench process over the task. peak RSS: VmHWM after resetting it (clear_refs 5) and freeing the heap before the task.",
+	"CPU s: getrusage user+system of the bench process over the task. peak RSS: VmHWM after resetting it (clear_refs 5) and freeing the heap before the task. stacks, heap, goroutines: the maxima of the Go runtime's goroutine stacks, live-and-unswept heap objects and goroutine count, sampled every 200 ms.",
 	"conns, sessions: SSH connections and session channels the fleet accepted during the task; sessions/host divides by the hosts the task runs on (on). sent: TCP bytes the fleet received from the controller, SSH framing and encryption included.",
 	"The tracker is not run (start_tracker is answered by the simulated agent) and no simulated peer announces: the tracker's load is not measured here.",
 	"All hosts share one host key; known_hosts lists each address with it (strict checking).",

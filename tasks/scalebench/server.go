@@ -164,8 +164,14 @@ func (c countConn) Write(p []byte) (int, error) {
 func (h *simHost) accept(ln net.Listener) {
 	for {
 		c, err := ln.Accept()
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			return
+		}
+		if err != nil {
+			// EMFILE and the like: wait, as net/http does, rather than
+			// leave the host dead.
+			time.Sleep(50 * time.Millisecond)
+			continue
 		}
 		go h.serveConn(countConn{c, &h.f.c})
 	}
