@@ -22,6 +22,16 @@ func ScaleBench(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if o.Rerender != "" {
+		res, err := scalebench.Load(o.Rerender)
+		if err == nil {
+			err = res.Write()
+		}
+		if err == nil {
+			err = res.WriteTable(os.Stdout)
+		}
+		return err
+	}
 	o.Stdout = func(format string, a ...any) { fmt.Printf(format, a...) }
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()

@@ -26,6 +26,7 @@ const Usage = `words (all optional):
   tasks=peer,...      run only these tasks of the sequence (default: all; peer needs create_torrent)
   profile=1           CPU, heap and mutex profiles of distribute_files, peer and
                       clean_temp_files at the largest hosts= (0: off)
+  rerender=DIR        render DIR's results.json again (table, Markdown, plot), run nothing
   out=results         results go to OUT/scale-<timestamp>/`
 
 // Options configure a scale bench run.
@@ -43,6 +44,7 @@ type Options struct {
 	// HostKeysOff runs with no known_hosts file and host_key_checking
 	// off: an experiment that measures what the known_hosts lookups cost.
 	HostKeysOff bool
+	Rerender    string   // a results folder to render again from its results.json, running nothing
 	Tasks       []string // the tasks of the sequence to run; nil: all
 	Out         string
 	GoCmd       string // go command to build the fleet; default "go"
@@ -107,6 +109,8 @@ func ParseWords(words []string) (Options, error) {
 			o.Profile = value != "0" && value != "false" && value != "off"
 		case "out":
 			o.Out = value
+		case "rerender":
+			o.Rerender = value
 		case "tasks":
 			for _, t := range strings.Split(value, ",") {
 				if !strings.HasPrefix(t, "murder:") {

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -70,10 +72,64 @@ func (r *Results) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "hosts=%d distribute_files: %d agent copies from the controller; with the real agent: %s\n", row.Hosts, row.AgentCopies, human(row.RealBytes))
 		}
 	}
+	if g := r.growth(); g != "" {
+		fmt.Fprintf(w, "\n%s", g)
+	}
 	for _, s := range r.Setup {
 		fmt.Fprintf(w, "hosts=%d setup: simulated fleet up in %.2f s, murder.yaml loaded in %.3f s\n", s.Hosts, s.FleetStartS, s.ConfigLoadS)
 	}
 	return nil
+}
+
+// growth reports, for each task on every host, how each figure grew
+// between the two largest fleet sizes as the exponent k of hosts^k (log
+// of the ratio over log of the hosts' ratio): 1 is linear, below 1
+// better, above 1 worse.
+func (r *Results) growth() string {
+	sizes := map[int]bool{}
+	for _, row := range r.Rows {
+		sizes[row.Hosts] = true
+	}
+	var ns []int
+	for n := range sizes {
+		ns = append(ns, n)
+	}
+	slices.Sort(ns)
+	if len(ns) < 2 {
+		return ""
+	}
+	a, b := ns[len(ns)-2], ns[len(ns)-1]
+	find := func(n int, task string) (Row, bool) {
+		for _, row := range r.Rows {
+			if row.Hosts == n && row.Task == task {
+				return row, true
+			}
+		}
+		return Row{}, false
+	}
+	exp := func(x, y float64) string {
+		if x <= 0 || y <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", math.Log(y/x)/math.Log(float64(b)/float64(a)))
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "growth from %d to %d hosts, as the exponent k of hosts^k (1 = linear):\n", a, b)
+	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "task\twall\tadded\tCPU\tpeak RSS\tsessions\tsent\t")
+	for _, row := range r.Rows {
+		if row.Hosts != b || row.TaskHosts < b {
+			continue
+		}
+		ra, ok := find(a, row.Task)
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", strings.TrimPrefix(row.Task, "murder:"), exp(ra.WallS, row.WallS), exp(ra.AddedS, row.AddedS),
+			exp(ra.CPUS, row.CPUS), exp(ra.PeakRSSMiB, row.PeakRSSMiB), exp(float64(ra.Sessions), float64(row.Sessions)), exp(float64(ra.SentBytes), float64(row.SentBytes)))
+	}
+	_ = tw.Flush()
+	return sb.String()
 }
 
 // Markdown renders the results with the notes on how they were measured.
@@ -84,6 +140,9 @@ func (r *Results) Markdown() string {
 	b.WriteString("|---|---|" + strings.Repeat("---:|", len(columns)-3) + "---|\n")
 	for _, row := range r.Rows {
 		b.WriteString("| " + strings.Join(row.cells(), " | ") + " |\n")
+	}
+	if g := r.growth(); g != "" {
+		b.WriteString("\n```\n" + g + "```\n")
 	}
 	b.WriteString("\n")
 	for _, n := range notes {
@@ -99,6 +158,22 @@ var notes = []string{
 	"conns, sessions: SSH connections and session channels the fleet accepted during the task; sessions/host divides by the hosts the task runs on (on). sent: TCP bytes the fleet received from the controller, SSH framing and encryption included.",
 	"The tracker is not run (start_tracker is answered by the simulated agent) and no simulated peer announces: the tracker's load is not measured here.",
 	"All hosts share one host key; known_hosts lists each address with it (strict checking).",
+}
+
+// Load reads the results.json of an earlier run in dir, to render its
+// table, Markdown and plot again (rerender=DIR).
+func Load(dir string) (*Results, error) {
+	b, err := os.ReadFile(filepath.Join(dir, JSONFile))
+	if err != nil {
+		return nil, err
+	}
+	r := &Results{Dir: dir}
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, JSONFile), err)
+	}
+	r.Params = Defaults()
+	r.Params.Size, r.Params.RateBits, r.Params.MaxHosts = r.Size, r.RateBits, r.MaxHosts
+	return r, nil
 }
 
 // JSON renders the results as indented JSON.
