@@ -10,6 +10,10 @@
 // All hosts share one host key; known_hosts lists every address with it,
 // so host key checking stays strict. The tracker is not run: start_tracker
 // is answered by the simulated agent, and no simulated peer announces.
+//
+// A simfleet process serves at most ShardHosts hosts (a listener and a
+// connection each), so that a fleet of 10,000 fits under an open-files
+// hard limit of 20,000. RESULTS.md holds a measured run and what it shows.
 package scalebench
 
 import (
