@@ -165,7 +165,8 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 			profile = dir
 			res.Profile = filepath.Join(dir, fmt.Sprintf("peer-%d.cpu.pprof", n))
 		}
-		rows, setup, err := runSize(ctx, o, n, dir, bin, keys, agent, logf, profile)
+		start := func(ctx context.Context) (simFleet, error) { return startFleet(ctx, o, bin, n+1, keys, logf) }
+		rows, setup, err := runSize(ctx, o, n, dir, start, keys, agent, logf, profile)
 		res.Rows = append(res.Rows, rows...)
 		res.Setup = append(res.Setup, setup)
 		if err != nil {
@@ -241,11 +242,19 @@ type fleetProc struct {
 	out *bufio.Reader
 }
 
+// simFleet is what runSize needs of the simulated fleet: the processes
+// (fleet) or, in tests, a Fleet in the test's own process.
+type simFleet interface {
+	stats() (Counters, error)
+	cpu() float64
+	stop()
+}
+
 // fleet is the simulated fleet: simfleet processes of at most ShardHosts
 // hosts each.
 type fleet []*fleetProc
 
-func startFleet(ctx context.Context, o Options, bin string, hosts int, keys keyFiles, stderr io.Writer) (fleet, error) {
+func startFleet(ctx context.Context, o Options, bin string, hosts int, keys keyFiles, stderr io.Writer) (simFleet, error) {
 	var f fleet
 	for from := 0; from < hosts; from += ShardHosts {
 		p, err := startShard(ctx, o, bin, from, min(from+ShardHosts, hosts), keys, stderr)
@@ -395,11 +404,11 @@ func (f fakeAgents) Build(context.Context, string, string) (string, string, erro
 }
 
 // runSize runs the sequence on a fleet of n peers.
-func runSize(ctx context.Context, o Options, n int, dir, bin string, keys keyFiles, agent string, logf io.Writer, profile string) ([]Row, SetupRow, error) {
+func runSize(ctx context.Context, o Options, n int, dir string, start func(context.Context) (simFleet, error), keys keyFiles, agent string, logf io.Writer, profile string) ([]Row, SetupRow, error) {
 	setup := SetupRow{Hosts: n}
 	o.logf("scalebench: hosts=%d: starting the simulated fleet (%d addresses, %d process(es))\n", n, n+1, (n+ShardHosts)/ShardHosts)
 	t0 := time.Now()
-	fp, err := startFleet(ctx, o, bin, n+1, keys, logf)
+	fp, err := start(ctx)
 	if err != nil {
 		return nil, setup, err
 	}

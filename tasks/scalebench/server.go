@@ -127,6 +127,10 @@ func StartFleet(ctx context.Context, ips []string, port int, hostKey ssh.Signer,
 // Snapshot returns the counters, resetting them with reset.
 func (f *Fleet) Snapshot(reset bool) Counters { return f.c.snapshot(reset) }
 
+func (f *Fleet) stats() (Counters, error) { return f.Snapshot(true), nil }
+func (f *Fleet) cpu() float64             { return 0 }
+func (f *Fleet) stop()                    { f.Close() }
+
 // Close stops listening. Open connections end with the process.
 func (f *Fleet) Close() {
 	for _, ln := range f.lns {
