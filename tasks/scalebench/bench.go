@@ -1,0 +1,624 @@
+// Package scalebench measures murder's controller on a simulated fleet of
+// up to tens of thousands of hosts on one machine (go tool mage
+// scalebench): the controller (tasks.Run with package murder's tasks) and
+// the SSH layer are real, the hosts are not. Each host is an SSH server on
+// its own loopback address 127.1.x.y, in a separate process (simfleet),
+// whose agent answers murder's commands from a model: a peer started at t
+// holds min(size, rate*(now-t)) bytes, status --wait blocks until done,
+// extract takes a fixed time, uploads are counted and discarded.
+//
+// All hosts share one host key; known_hosts lists every address with it,
+// so host key checking stays strict. The tracker is not run: start_tracker
+// is answered by the simulated agent, and no simulated peer announces.
+//
+// A simfleet process serves at most ShardHosts hosts (a listener and a
+// connection each), so that a fleet of 10,000 fits under an open-files
+// hard limit of 20,000. RESULTS.md holds a measured run and what it shows.
+package scalebench
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/murderfleet/murder/roles"
+	"github.com/murderfleet/murder/tasks"
+	"github.com/murderfleet/murder/tasks/murder"
+)
+
+// Tag names the bench's transfer.
+const Tag = "Scale1"
+
+// step is one task of the sequence, with its words.
+type step struct {
+	task  string
+	words []string
+}
+
+var sequence = []step{
+	{"murder:distribute_files", nil},
+	{"murder:start_tracker", nil},
+	{"murder:create_torrent", []string{"tag=" + Tag, "files_path=/srv/build"}},
+	{"murder:start_seeding", []string{"tag=" + Tag}},
+	{"murder:peer", []string{"tag=" + Tag, "destination_path=/srv/app"}},
+	{"murder:stop_seeding", []string{"tag=" + Tag}},
+	{"murder:stop_tracker", nil},
+	{"murder:clean_temp_files", []string{"tag=" + Tag}},
+}
+
+// Row is one task's measurement at one fleet size.
+type Row struct {
+	Hosts      int              `json:"hosts"`      // peers (the fleet has one more host: tracker and seeder)
+	Task       string           `json:"task"`       // murder:...
+	TaskHosts  int              `json:"task_hosts"` // hosts the task runs on
+	WallS      float64          `json:"wall_s"`
+	AddedS     float64          `json:"added_s,omitempty"` // murder:peer: wall minus the swarm's own time
+	CPUS       float64          `json:"cpu_s"`             // the controller's user+system CPU
+	PeakRSSMiB float64          `json:"peak_rss_mib"`      // the controller's peak RSS during the task (VmHWM after a reset)
+	Conns      int64            `json:"conns"`
+	Sessions   int64            `json:"sessions"`
+	PerHost    float64          `json:"sessions_per_host"`
+	SentBytes  int64            `json:"sent_bytes"` // TCP bytes the fleet received from the controller
+	PutBytes   int64            `json:"put_bytes"`  // of which SFTP file data
+	FleetCPUS  float64          `json:"fleet_cpu_s"`
+	Err        string           `json:"error,omitempty"`
+	Kinds      map[string]int64 `json:"commands"`
+	// The runtime's maxima during the task, sampled every 200 ms: where
+	// the controller's memory goes (goroutine stacks against heap objects).
+	MaxGoroutines int64   `json:"max_goroutines"`
+	MaxStacksMiB  float64 `json:"max_stacks_mib"`
+	MaxHeapMiB    float64 `json:"max_heap_objects_mib"`
+	// Phases: for each kind of command, when the fleet answered the first
+	// and the last one, in seconds since the task started.
+	Phases      map[string][2]float64 `json:"phases"`
+	AgentCopies int64                 `json:"agent_copies,omitempty"` // distribute_files: agent uploads
+	RealBytes   int64                 `json:"real_agent_bytes,omitempty"`
+}
+
+// Results are a whole run's rows and where they are kept.
+type Results struct {
+	Dir       string        `json:"-"`
+	Params    Options       `json:"-"`
+	SwarmS    float64       `json:"swarm_s"`
+	Size      int64         `json:"size_bytes"`
+	RateBits  float64       `json:"rate_bits"`
+	MaxHosts  int           `json:"max_hosts"`
+	AgentSize int64         `json:"fake_agent_bytes"`
+	RealAgent int64         `json:"real_agent_bytes"`
+	Rows      []Row         `json:"rows"`
+	Setup     []SetupRow    `json:"setup"`
+	Profile   string        `json:"cpu_profile,omitempty"`
+	Started   time.Time     `json:"started"`
+	Took      time.Duration `json:"took_ns"`
+}
+
+// SetupRow is what preparing a fleet size cost, outside the tasks.
+type SetupRow struct {
+	Hosts       int     `json:"hosts"`
+	FleetStartS float64 `json:"fleet_start_s"`
+	ConfigLoadS float64 `json:"config_load_s"`
+}
+
+func (o Options) logf(format string, a ...any) {
+	if o.Stdout != nil {
+		o.Stdout(format, a...)
+	}
+}
+
+// Run builds the simulated fleet, then for each hosts= value starts it,
+// runs murder's sequence through tasks.Run in this process and measures
+// each task. Results are written to o.Out/scale-<timestamp>/.
+func Run(ctx context.Context, o Options) (*Results, error) {
+	if err := RaiseNoFile(); err != nil {
+		return nil, fmt.Errorf("scalebench: open files limit: %w", err)
+	}
+	started := time.Now()
+	dir, err := filepath.Abs(filepath.Join(o.Out, "scale-"+started.UTC().Format("20060102-150405")))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "local"), 0o700); err != nil {
+		return nil, err
+	}
+	res := &Results{Dir: dir, Params: o, SwarmS: o.SwarmTime().Seconds(), Size: o.Size, RateBits: o.RateBits,
+		MaxHosts: o.MaxHosts, AgentSize: o.AgentSize, RealAgent: o.RealAgent, Started: started}
+	bin := filepath.Join(dir, "simfleet")
+	if err := buildFleet(ctx, o.GoCmd, bin); err != nil {
+		return res, err
+	}
+	keys, err := writeKeys(dir)
+	if err != nil {
+		return res, err
+	}
+	agent := filepath.Join(dir, "fake-agent")
+	if err := os.WriteFile(agent, make([]byte, o.AgentSize), 0o755); err != nil {
+		return res, err
+	}
+	logf, err := os.Create(filepath.Join(dir, "tasks.log"))
+	if err != nil {
+		return res, err
+	}
+	defer logf.Close()
+	var errs []error
+	for i, n := range o.Hosts {
+		profile := ""
+		if o.Profile && i == len(o.Hosts)-1 {
+			profile = dir
+			res.Profile = filepath.Join(dir, fmt.Sprintf("peer-%d.cpu.pprof", n))
+		}
+		start := func(ctx context.Context) (simFleet, error) { return startFleet(ctx, o, bin, n+1, keys, logf) }
+		rows, setup, err := runSize(ctx, o, n, dir, start, keys, agent, logf, profile)
+		res.Rows = append(res.Rows, rows...)
+		res.Setup = append(res.Setup, setup)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("hosts=%d: %w", n, err))
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	res.Took = time.Since(started)
+	if werr := res.Write(); werr != nil {
+		errs = append(errs, werr)
+	}
+	return res, errors.Join(errs...)
+}
+
+// buildFleet builds the simfleet command.
+func buildFleet(ctx context.Context, gocmd, out string) error {
+	if gocmd == "" {
+		gocmd = "go"
+		if g := os.Getenv("MAGEFILE_GOCMD"); g != "" {
+			gocmd = g
+		}
+	}
+	cmd := exec.CommandContext(ctx, gocmd, "build", "-o", out, "github.com/murderfleet/murder/tasks/scalebench/simfleet")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("scalebench: building simfleet: %v\n%s", err, b)
+	}
+	return nil
+}
+
+type keyFiles struct {
+	hostKey, clientKey, clientPub string
+	hostPub                       ssh.PublicKey
+}
+
+// writeKeys makes the one host key every simulated host presents and the
+// controller's identity.
+func writeKeys(dir string) (keyFiles, error) {
+	var k keyFiles
+	write := func(name string) (ssh.PublicKey, string, error) {
+		pub, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, "", err
+		}
+		block, err := ssh.MarshalPrivateKey(priv, "scalebench")
+		if err != nil {
+			return nil, "", err
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(block), 0o600); err != nil {
+			return nil, "", err
+		}
+		sp, err := ssh.NewPublicKey(pub)
+		return sp, p, err
+	}
+	var err error
+	if k.hostPub, k.hostKey, err = write("host_key"); err != nil {
+		return k, err
+	}
+	cpub, cpath, err := write("id_ed25519")
+	if err != nil {
+		return k, err
+	}
+	k.clientKey, k.clientPub = cpath, cpath+".pub"
+	return k, os.WriteFile(k.clientPub, ssh.MarshalAuthorizedKey(cpub), 0o644)
+}
+
+// fleetProc is a running simfleet process, serving a shard of the hosts.
+type fleetProc struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+// simFleet is what runSize needs of the simulated fleet: the processes
+// (fleet) or, in tests, a Fleet in the test's own process.
+type simFleet interface {
+	stats() (Counters, error)
+	cpu() float64
+	stop()
+}
+
+// fleet is the simulated fleet: simfleet processes of at most ShardHosts
+// hosts each.
+type fleet []*fleetProc
+
+func startFleet(ctx context.Context, o Options, bin string, hosts int, keys keyFiles, stderr io.Writer) (simFleet, error) {
+	var f fleet
+	for from := 0; from < hosts; from += ShardHosts {
+		p, err := startShard(ctx, o, bin, from, min(from+ShardHosts, hosts), keys, stderr)
+		if err != nil {
+			f.stop()
+			return nil, err
+		}
+		f = append(f, p)
+	}
+	return f, nil
+}
+
+func startShard(ctx context.Context, o Options, bin string, from, to int, keys keyFiles, stderr io.Writer) (*fleetProc, error) {
+	rate := o.RateBits / 8
+	cmd := exec.CommandContext(ctx, bin, "-from", strconv.Itoa(from), "-to", strconv.Itoa(to), "-port", strconv.Itoa(o.Port),
+		"-hostkey", keys.hostKey, "-clientpub", keys.clientPub, "-size", strconv.FormatInt(o.Size, 10),
+		"-rate", strconv.FormatFloat(rate, 'f', -1, 64), "-extract", o.Extract.String(), "-uid", strconv.Itoa(os.Getuid()))
+	cmd.Stderr = stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	f := &fleetProc{cmd: cmd, in: in, out: bufio.NewReader(out)}
+	line, err := f.out.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "ready ") {
+		f.stop()
+		return nil, fmt.Errorf("simfleet did not start (%q, %v): see tasks.log", line, err)
+	}
+	return f, nil
+}
+
+func (f *fleetProc) ask(req string, v any) error {
+	if _, err := io.WriteString(f.in, req+"\n"); err != nil {
+		return err
+	}
+	line, err := f.out.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal([]byte(line), v)
+}
+
+// stats sums the shards' counters (and resets them); phases span the
+// shards' first and last answers.
+func (f fleet) stats() (Counters, error) {
+	sum := Counters{Kinds: map[string]int64{}, First: map[string]int64{}, Last: map[string]int64{}}
+	for _, p := range f {
+		var c Counters
+		if err := p.ask("stats", &c); err != nil {
+			return sum, err
+		}
+		sum.Conns += c.Conns
+		sum.Sessions += c.Sessions
+		sum.Execs += c.Execs
+		sum.SFTP += c.SFTP
+		sum.RxBytes += c.RxBytes
+		sum.TxBytes += c.TxBytes
+		sum.PutBytes += c.PutBytes
+		for k, n := range c.Kinds {
+			sum.Kinds[k] += n
+			if first, ok := sum.First[k]; !ok || c.First[k] < first {
+				sum.First[k] = c.First[k]
+			}
+			sum.Last[k] = max(sum.Last[k], c.Last[k])
+		}
+	}
+	return sum, nil
+}
+
+// cpu is the shards' CPU seconds so far.
+func (f fleet) cpu() float64 {
+	total := 0.0
+	for _, p := range f {
+		var v struct {
+			CPU float64 `json:"cpu_s"`
+		}
+		_ = p.ask("cpu", &v)
+		total += v.CPU
+	}
+	return total
+}
+
+func (f fleet) stop() {
+	for _, p := range f {
+		p.stop()
+	}
+}
+
+func (f *fleetProc) stop() {
+	_ = f.in.Close()
+	done := make(chan struct{})
+	go func() { _ = f.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = f.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// config writes murder.yaml for a fleet of n peers: 127.1.0.1 is the
+// tracker and the seeder, HostIP(1..n) the peers; and known_hosts naming
+// every address with the shared host key.
+func config(o Options, dir string, n int, keys keyFiles) (string, error) {
+	var kh, y strings.Builder
+	port := strconv.Itoa(o.Port)
+	for k := 0; k <= n; k++ {
+		kh.WriteString(knownhosts.Line([]string{knownhosts.Normalize(HostIP(k) + ":" + port)}, keys.hostPub))
+		kh.WriteByte('\n')
+	}
+	khPath := filepath.Join(dir, fmt.Sprintf("known_hosts-%d", n))
+	if err := os.WriteFile(khPath, []byte(kh.String()), 0o644); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&y, "set:\n  tracker_port: 8998\n  default_temp_path: %q\n  remote_murder_path: /srv/murder-sim\n", filepath.Join(dir, "local"))
+	checking := "strict"
+	if o.HostKeysOff {
+		// The experiment that prices known_hosts: no file, no checking.
+		khPath, checking = filepath.Join(dir, "no-known-hosts"), "off"
+	}
+	fmt.Fprintf(&y, "ssh:\n  user: sim\n  port: %d\n  identity_files: [%q]\n  known_hosts: %q\n  host_key_checking: %s\n  max_hosts: %d\n",
+		o.Port, keys.clientKey, khPath, checking, o.MaxHosts)
+	if o.SSHTimeout > 0 {
+		fmt.Fprintf(&y, "  timeout: %s\n", o.SSHTimeout)
+	}
+	fmt.Fprintf(&y, "roles:\n  tracker: [%s]\n  seeder: [%s]\n  peer:\n", HostIP(0), HostIP(0))
+	for k := 1; k <= n; k++ {
+		fmt.Fprintf(&y, "    - %s\n", HostIP(k))
+	}
+	p := filepath.Join(dir, fmt.Sprintf("murder-%d.yaml", n))
+	return p, os.WriteFile(p, []byte(y.String()), 0o644)
+}
+
+// fakeAgents hands distribute_files the small fake agent for every
+// platform.
+type fakeAgents struct{ path string }
+
+func (f fakeAgents) Build(context.Context, string, string) (string, string, error) {
+	return f.path, strings.Repeat("0", 64), nil
+}
+
+// runSize runs the sequence on a fleet of n peers.
+func runSize(ctx context.Context, o Options, n int, dir string, start func(context.Context) (simFleet, error), keys keyFiles, agent string, logf io.Writer, profile string) ([]Row, SetupRow, error) {
+	setup := SetupRow{Hosts: n}
+	o.logf("scalebench: hosts=%d: starting the simulated fleet (%d addresses, %d process(es))\n", n, n+1, (n+ShardHosts)/ShardHosts)
+	t0 := time.Now()
+	fp, err := start(ctx)
+	if err != nil {
+		return nil, setup, err
+	}
+	defer fp.stop()
+	setup.FleetStartS = time.Since(t0).Seconds()
+	path, err := config(o, dir, n, keys)
+	if err != nil {
+		return nil, setup, err
+	}
+	t0 = time.Now()
+	cfg, err := roles.Options{Vars: tasks.DeclaredVars()}.Load(path)
+	if err != nil {
+		return nil, setup, fmt.Errorf("loading %s: %w", path, err)
+	}
+	setup.ConfigLoadS = time.Since(t0).Seconds()
+	if _, err := fp.stats(); err != nil { // reset
+		return nil, setup, err
+	}
+	ctx = murder.WithAgents(ctx, fakeAgents{agent})
+	var rows []Row
+	var errs []error
+	for _, s := range sequence {
+		if len(o.Tasks) > 0 && !contains(o.Tasks, s.task) {
+			continue
+		}
+		fmt.Fprintf(logf, "\n=== hosts=%d $ go tool mage %s %s\n", n, s.task, strings.Join(s.words, " "))
+		row := Row{Hosts: n, Task: s.task, TaskHosts: n}
+		switch s.task {
+		case "murder:distribute_files":
+			row.TaskHosts = n + 1
+		case "murder:start_tracker", "murder:stop_tracker", "murder:create_torrent", "murder:start_seeding", "murder:stop_seeding":
+			row.TaskHosts = 1
+		case "murder:clean_temp_files":
+			row.TaskHosts = n + 1
+		}
+		runtime.GC()
+		debug.FreeOSMemory()
+		resetPeakRSS()
+		fleetCPU0 := fp.cpu()
+		cpu0 := SelfCPU()
+		var stopProfile func()
+		if profile != "" && profiled[s.task] {
+			base := filepath.Join(profile, fmt.Sprintf("%s-%d", strings.TrimPrefix(s.task, "murder:"), n))
+			heapAt := time.Duration(0)
+			if s.task == "murder:peer" {
+				heapAt = o.SwarmTime() / 2
+			}
+			stopProfile = startProfile(base, heapAt)
+		}
+		stopSampler := sampleRuntime(&row)
+		t := time.Now()
+		err := tasks.Run(ctx, s.task, s.words, tasks.Options{Stdout: logf, Config: cfg, Getenv: func(string) string { return "" }})
+		row.WallS = time.Since(t).Seconds()
+		row.CPUS = (SelfCPU() - cpu0).Seconds()
+		stopSampler()
+		if stopProfile != nil {
+			stopProfile()
+		}
+		row.PeakRSSMiB = float64(peakRSS()) / (1 << 20)
+		row.FleetCPUS = fp.cpu() - fleetCPU0
+		c, serr := fp.stats()
+		if serr != nil {
+			return rows, setup, serr
+		}
+		row.Conns, row.Sessions, row.SentBytes, row.PutBytes, row.Kinds = c.Conns, c.Sessions, c.RxBytes, c.PutBytes, c.Kinds
+		row.PerHost = float64(c.Sessions) / float64(row.TaskHosts)
+		row.Phases = map[string][2]float64{}
+		for k, first := range c.First {
+			row.Phases[k] = [2]float64{float64(first-t.UnixNano()) / 1e9, float64(c.Last[k]-t.UnixNano()) / 1e9}
+		}
+		if s.task == "murder:peer" {
+			row.AddedS = row.WallS - o.SwarmTime().Seconds()
+			ph := func(k string) string { return fmt.Sprintf("%s %.1f-%.1fs", k, row.Phases[k][0], row.Phases[k][1]) }
+			o.logf("scalebench: hosts=%d murder:peer phases: %s, %s, %s, %s\n", n, ph("prepare-check"), ph("peer"), ph("status"), ph("extract"))
+		}
+		if s.task == "murder:distribute_files" && o.AgentSize > 0 {
+			row.AgentCopies = c.PutBytes / o.AgentSize
+			row.RealBytes = row.AgentCopies * o.RealAgent
+		}
+		if err != nil {
+			row.Err = firstLine(err.Error())
+		}
+		o.logf("scalebench: hosts=%d %-24s wall %7.2fs cpu %6.2fs rss %6.0fMiB sessions/host %5.2f sent %s%s\n",
+			n, s.task, row.WallS, row.CPUS, row.PeakRSSMiB, row.PerHost, human(row.SentBytes), errNote(row.Err))
+		rows = append(rows, row)
+		if err != nil {
+			// Go on: a host lost in one task does not stop the others
+			// from being measured; the error is in the row.
+			errs = append(errs, fmt.Errorf("%s: %s", s.task, row.Err))
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return rows, setup, errors.Join(errs...)
+}
+
+func errNote(e string) string {
+	if e == "" {
+		return ""
+	}
+	return " FAILED: " + e
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// profiled are the tasks profiled at the largest fleet.
+var profiled = map[string]bool{"murder:distribute_files": true, "murder:peer": true, "murder:clean_temp_files": true}
+
+// startProfile CPU-profiles into base.cpu.pprof until the returned func
+// is called, samples mutex contention into base.mutex.pprof and, after
+// heapAt (0: at the end), takes a heap profile into base.heap.pprof.
+func startProfile(base string, heapAt time.Duration) func() {
+	f, err := os.Create(base + ".cpu.pprof")
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	runtime.SetMutexProfileFraction(20)
+	writeHeap := func() {
+		if hf, err := os.Create(base + ".heap.pprof"); err == nil {
+			_ = pprof.Lookup("heap").WriteTo(hf, 0)
+			hf.Close()
+		}
+	}
+	var heap *time.Timer
+	if heapAt > 0 {
+		heap = time.AfterFunc(heapAt, writeHeap)
+	}
+	return func() {
+		if heap == nil {
+			writeHeap()
+		} else {
+			heap.Stop()
+		}
+		pprof.StopCPUProfile()
+		f.Close()
+		if mf, err := os.Create(base + ".mutex.pprof"); err == nil {
+			_ = pprof.Lookup("mutex").WriteTo(mf, 0)
+			mf.Close()
+		}
+		runtime.SetMutexProfileFraction(0)
+	}
+}
+
+// sampleRuntime records the maxima of the goroutine count, the goroutine
+// stacks and the heap objects into row until the returned func is called.
+func sampleRuntime(row *Row) func() {
+	samples := []metrics.Sample{{Name: "/sched/goroutines:goroutines"}, {Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+	take := func() {
+		metrics.Read(samples)
+		var v [3]int64
+		for i, s := range samples {
+			if s.Value.Kind() == metrics.KindUint64 {
+				v[i] = int64(s.Value.Uint64())
+			}
+		}
+		row.MaxGoroutines = max(row.MaxGoroutines, v[0])
+		row.MaxStacksMiB = max(row.MaxStacksMiB, float64(v[1])/(1<<20))
+		row.MaxHeapMiB = max(row.MaxHeapMiB, float64(v[2])/(1<<20))
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			take()
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(stop); <-done }
+}
+
+// resetPeakRSS starts VmHWM again from the current RSS (Linux 4.0+).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS is VmHWM in bytes, 0 if unknown.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func human(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2fGiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1fKiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%dB", n)
+}

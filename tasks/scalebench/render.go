@@ -1,0 +1,315 @@
+package scalebench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/murderfleet/murder/tasks/bench"
+)
+
+// The files a run writes into its folder.
+const (
+	TableFile    = "table.txt"
+	MarkdownFile = "results.md"
+	JSONFile     = "results.json"
+	PlotFile     = "scale.png"
+)
+
+var columns = []string{"hosts", "task", "on", "wall s", "added s", "CPU s", "peak RSS MiB", "stacks MiB", "heap MiB", "goroutines", "conns", "sessions/host", "sent", "fleet CPU s", "error"}
+
+func (r Row) cells() []string {
+	added := ""
+	if r.Task == "murder:peer" {
+		added = f2(r.AddedS)
+	}
+	return []string{strconv.Itoa(r.Hosts), strings.TrimPrefix(r.Task, "murder:"), strconv.Itoa(r.TaskHosts), f2(r.WallS), added, f2(r.CPUS),
+		fmt.Sprintf("%.0f", r.PeakRSSMiB), fmt.Sprintf("%.0f", r.MaxStacksMiB), fmt.Sprintf("%.0f", r.MaxHeapMiB), strconv.FormatInt(r.MaxGoroutines, 10), strconv.FormatInt(r.Conns, 10), f2(r.PerHost), human(r.SentBytes), f2(r.FleetCPUS), r.Err}
+}
+
+func f2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+
+func (r *Results) headline() string {
+	timeout := "10s (default)"
+	if r.Params.SSHTimeout > 0 {
+		timeout = r.Params.SSHTimeout.String()
+	}
+	if r.Params.HostKeysOff {
+		timeout += ", EXPERIMENT hostkeys=off (no known_hosts, no host key checking)"
+	}
+	return fmt.Sprintf("simulated fleet: archive %s at %s per peer (swarm time %.1f s), ssh.max_hosts %d, ssh.timeout %s, fake agent %s (real %s); %d CPU(s)",
+		bench.FormatSize(r.Size), bench.FormatRate(r.RateBits), r.SwarmS, r.MaxHosts, timeout, bench.FormatSize(r.AgentSize), human(r.RealAgent), runtime.NumCPU())
+}
+
+// WriteTable prints the table as aligned text.
+func (r *Results) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "%s\n\n", r.headline())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, strings.Join(columns, "\t")+"\t")
+	for _, row := range r.Rows {
+		fmt.Fprintln(tw, strings.Join(row.cells(), "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, row := range r.Rows {
+		if row.AgentCopies > 0 {
+			fmt.Fprintf(w, "hosts=%d distribute_files: %d agent copies from the controller; with the real agent: %s\n", row.Hosts, row.AgentCopies, human(row.RealBytes))
+		}
+	}
+	if g := r.growth(); g != "" {
+		fmt.Fprintf(w, "\n%s", g)
+	}
+	for _, s := range r.Setup {
+		fmt.Fprintf(w, "hosts=%d setup: simulated fleet up in %.2f s, murder.yaml loaded in %.3f s\n", s.Hosts, s.FleetStartS, s.ConfigLoadS)
+	}
+	return nil
+}
+
+// growth reports, for each task on every host, how each figure grew
+// between the two largest fleet sizes as the exponent k of hosts^k (log
+// of the ratio over log of the hosts' ratio): 1 is linear, below 1
+// better, above 1 worse.
+func (r *Results) growth() string {
+	sizes := map[int]bool{}
+	for _, row := range r.Rows {
+		sizes[row.Hosts] = true
+	}
+	var ns []int
+	for n := range sizes {
+		ns = append(ns, n)
+	}
+	slices.Sort(ns)
+	if len(ns) < 2 {
+		return ""
+	}
+	a, b := ns[len(ns)-2], ns[len(ns)-1]
+	find := func(n int, task string) (Row, bool) {
+		for _, row := range r.Rows {
+			if row.Hosts == n && row.Task == task {
+				return row, true
+			}
+		}
+		return Row{}, false
+	}
+	exp := func(x, y float64) string {
+		if x <= 0 || y <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", math.Log(y/x)/math.Log(float64(b)/float64(a)))
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "growth from %d to %d hosts, as the exponent k of hosts^k (1 = linear):\n", a, b)
+	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "task\twall\tadded\tCPU\tpeak RSS\tsessions\tsent\t")
+	for _, row := range r.Rows {
+		if row.Hosts != b || row.TaskHosts < b {
+			continue
+		}
+		ra, ok := find(a, row.Task)
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", strings.TrimPrefix(row.Task, "murder:"), exp(ra.WallS, row.WallS), exp(ra.AddedS, row.AddedS),
+			exp(ra.CPUS, row.CPUS), exp(ra.PeakRSSMiB, row.PeakRSSMiB), exp(float64(ra.Sessions), float64(row.Sessions)), exp(float64(ra.SentBytes), float64(row.SentBytes)))
+	}
+	_ = tw.Flush()
+	return sb.String()
+}
+
+// Markdown renders the results with the notes on how they were measured.
+func (r *Results) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Scale bench, %s\n\n%s.\n\n", r.Started.UTC().Format("2006-01-02 15:04 MST"), r.headline())
+	b.WriteString("| " + strings.Join(columns, " | ") + " |\n")
+	b.WriteString("|---|---|" + strings.Repeat("---:|", len(columns)-3) + "---|\n")
+	for _, row := range r.Rows {
+		b.WriteString("| " + strings.Join(row.cells(), " | ") + " |\n")
+	}
+	if g := r.growth(); g != "" {
+		b.WriteString("\n```\n" + g + "```\n")
+	}
+	b.WriteString("\n")
+	for _, n := range notes {
+		fmt.Fprintf(&b, "- %s\n", n)
+	}
+	return b.String()
+}
+
+var notes = []string{
+	"The controller is murder's own (tasks.Run with package murder's tasks, in the bench's process); the hosts are SSH servers on 127.1.x.y in a separate process (simfleet) with a simulated agent, so CPU and RSS are the controller's alone. fleet CPU s is the simulated fleet's CPU over the same task, on the same 2 cores.",
+	"wall s: the task's wall time; added s (murder:peer): wall minus the swarm's own time size/rate, i.e. what the controller adds (checks, torrent uploads, starts, polls, extracts).",
+	"CPU s: getrusage user+system of the bench process over the task. peak RSS: VmHWM after resetting it (clear_refs 5) and freeing the heap before the task. stacks, heap, goroutines: the maxima of the Go runtime's goroutine stacks, live-and-unswept heap objects and goroutine count, sampled every 200 ms.",
+	"conns, sessions: SSH connections and session channels the fleet accepted during the task; sessions/host divides by the hosts the task runs on (on). sent: TCP bytes the fleet received from the controller, SSH framing and encryption included.",
+	"The tracker is not run (start_tracker is answered by the simulated agent) and no simulated peer announces: the tracker's load is not measured here.",
+	"All hosts share one host key; known_hosts lists each address with it (strict checking).",
+}
+
+// Load reads the results.json of an earlier run in dir, to render its
+// table, Markdown and plot again (rerender=DIR).
+func Load(dir string) (*Results, error) {
+	b, err := os.ReadFile(filepath.Join(dir, JSONFile))
+	if err != nil {
+		return nil, err
+	}
+	r := &Results{Dir: dir}
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, JSONFile), err)
+	}
+	r.Params = Defaults()
+	r.Params.Size, r.Params.RateBits, r.Params.MaxHosts = r.Size, r.RateBits, r.MaxHosts
+	return r, nil
+}
+
+// JSON renders the results as indented JSON.
+func (r *Results) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	return append(b, '\n'), err
+}
+
+// Write saves the table, Markdown, JSON and plot in r.Dir.
+func (r *Results) Write() error {
+	var tb strings.Builder
+	_ = r.WriteTable(&tb)
+	if err := os.WriteFile(filepath.Join(r.Dir, TableFile), []byte(tb.String()), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(r.Dir, MarkdownFile), []byte(r.Markdown()), 0o644); err != nil {
+		return err
+	}
+	js, err := r.JSON()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(r.Dir, JSONFile), js, 0o644); err != nil {
+		return err
+	}
+	return r.Plot(filepath.Join(r.Dir, PlotFile))
+}
+
+// figure is one panel of the plot.
+type figure struct {
+	title string
+	value func(Row) float64
+}
+
+var figures = []figure{
+	{"wall time (s)", func(r Row) float64 { return r.WallS }},
+	{"controller CPU (s)", func(r Row) float64 { return r.CPUS }},
+	{"controller peak RSS (MiB)", func(r Row) float64 { return r.PeakRSSMiB }},
+	{"SSH sessions per host", func(r Row) float64 { return r.PerHost }},
+	{"bytes sent (MiB)", func(r Row) float64 { return float64(r.SentBytes) / (1 << 20) }},
+	{"murder:peer added time (s)", func(r Row) float64 {
+		if r.Task != "murder:peer" {
+			return 0
+		}
+		return r.AddedS
+	}},
+}
+
+// Plot draws each figure against the number of hosts, one line per task,
+// on log-log axes (a straight line of slope 1 is linear growth), in a
+// grid of panels.
+func (r *Results) Plot(path string) error {
+	const cols = 2
+	rows := (len(figures) + cols - 1) / cols
+	plots := make([][]*plot.Plot, rows)
+	for i := range plots {
+		plots[i] = make([]*plot.Plot, cols)
+	}
+	var tasks []string
+	for _, row := range r.Rows {
+		if !contains(tasks, row.Task) {
+			tasks = append(tasks, row.Task)
+		}
+	}
+	for fi, fig := range figures {
+		p := plot.New()
+		p.Title.Text = fig.title
+		p.X.Label.Text = "hosts"
+		p.Legend.Top, p.Legend.Left = true, true
+		p.Legend.TextStyle.Font.Size = vg.Points(7)
+		p.Add(plotter.NewGrid())
+		var all plotter.XYs
+		for ti, t := range tasks {
+			var xys plotter.XYs
+			for _, row := range r.Rows {
+				if v := fig.value(row); row.Task == t && v > 0 {
+					xys = append(xys, plotter.XY{X: float64(row.Hosts), Y: v})
+				}
+			}
+			if len(xys) == 0 {
+				continue
+			}
+			all = append(all, xys...)
+			line, points, err := plotter.NewLinePoints(xys)
+			if err != nil {
+				return err
+			}
+			line.Color, points.Color, points.Shape = plotutil.Color(ti), plotutil.Color(ti), plotutil.Shape(ti)
+			line.Width, points.Radius = vg.Points(1.2), vg.Points(2.5)
+			p.Add(line, points)
+			if fi == 0 || len(figures)-1 == fi {
+				p.Legend.Add(strings.TrimPrefix(t, "murder:"), line, points)
+			}
+		}
+		if len(all) > 0 {
+			// Log-log: a straight line of slope 1 is linear growth. The
+			// ranges are padded so a single point still spans a decade.
+			xmin, xmax, ymin, ymax := plotter.XYRange(all)
+			p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+			p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{}, plot.LogTicks{}
+			p.X.Min, p.X.Max = xmin/1.5, xmax*1.5
+			p.Y.Min, p.Y.Max = ymin/2, ymax*4
+		}
+		plots[fi/cols][fi%cols] = p
+	}
+	for i := range plots {
+		for j := range plots[i] {
+			if plots[i][j] == nil {
+				plots[i][j] = plot.New()
+			}
+		}
+	}
+	img := vgimg.New(11*vg.Inch, vg.Length(rows)*3.6*vg.Inch)
+	dc := draw.New(img)
+	canvases := plot.Align(plots, draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4}, dc)
+	for i := range plots {
+		for j := range plots[i] {
+			plots[i][j].Draw(canvases[i][j])
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
