@@ -75,6 +75,9 @@ func (m *murderMethod) task(ctx context.Context, cfg *roles.Config, name string,
 	if m.b.o.Plain {
 		words = append(words, "encrypt=0")
 	}
+	if m.b.o.Clear {
+		words = append(words, "obfuscate=0")
+	}
 	err := tasks.Run(murder.WithAgents(ctx, m.agents), name, words, tasks.Options{
 		Stdout: m.b.log, Config: cfg, Getenv: func(string) string { return "" },
 	})

@@ -46,6 +46,9 @@ type Options struct {
 	// Plain runs murder with encrypt=0 (a plaintext archive and peer
 	// connections), to measure what encryption costs.
 	Plain bool
+	// Clear runs murder with obfuscate=0: an encrypted archive over
+	// unencrypted peer connections.
+	Clear bool
 	// Stdout receives progress lines and the table; nil discards them.
 	Stdout io.Writer
 }
@@ -75,7 +78,8 @@ const Usage = `name=value words (all optional):
   scp_n=5           sizes at which scp runs (default: the smallest n; "all" for every n)
   out=results       results go to OUT/<timestamp>/ (default ./results)
   timeout=0         limit per transfer, a Go duration (default 3*n*size/rate + 2m)
-  encrypt=1         murder's encrypt= (0: a plaintext archive and connections)`
+  encrypt=1         murder's encrypt= (0: a plaintext archive and connections)
+  obfuscate=1       murder's obfuscate= (0: the archive encrypted, the connections not)`
 
 // ParseWords reads the name=value words of `go tool mage bench`, starting
 // from Defaults. Unknown names are errors, never ignored.
@@ -107,10 +111,14 @@ func ParseWords(words []string) (Options, error) {
 			o.Out = value
 		case "timeout":
 			o.Timeout, err = time.ParseDuration(value)
-		case "encrypt":
+		case "encrypt", "obfuscate":
 			switch value {
 			case "0", "1":
-				o.Plain = value == "0"
+				if name == "encrypt" {
+					o.Plain = value == "0"
+				} else {
+					o.Clear = value == "0"
+				}
 			default:
 				err = fmt.Errorf("want 0 or 1")
 			}

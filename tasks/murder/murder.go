@@ -35,6 +35,7 @@ func init() {
 		{"do_not_download_torrent", "", "create_torrent leaves the .torrent on the seeder"},
 		{"stall_timeout", "", "how long a peer may go without data before it fails (90s, 5m)"},
 		{"encrypt", "1", "encrypt the archive and the peer connections (0: plaintext, for other BitTorrent clients)"},
+		{"obfuscate", "1", "with encrypt=1, also encrypt the peer connections (RC4 MSE: hides the BitTorrent handshake; 0: the archive only)"},
 		{"capfile", "", "murder:import_capfile: the project directory, or its Capfile or config/deploy.rb"},
 		{"stage", "", "murder:import_capfile: the stage of a multistage project (production, staging, ...)"},
 		{"tasks_output", "", "murder:import_capfile: the Go file for the project's tasks (default magefiles/capistrano_tasks.go)"},

@@ -17,8 +17,9 @@ type settings struct {
 	PathIsFile, NoTagDirectory, UnsafeDelete  bool
 	MurderPath                                string
 	TrackerPort                               int
-	// Sealed: the transfer's peer connections are encrypted (encrypt=1,
-	// the default); the payload's encryption follows its key file.
+	// Sealed: the transfer's peer connections are encrypted (encrypt=1
+	// and obfuscate=1, the defaults); the payload's encryption follows its
+	// key file.
 	Sealed bool
 }
 
@@ -64,7 +65,7 @@ func resolve(arg func(string) string, v roles.Vars) settings {
 		UnsafeDelete:    flag("unsafe_please_delete"),
 		MurderPath:      v.RemoteMurderPath,
 		TrackerPort:     v.TrackerPort,
-		Sealed:          flag("encrypt"),
+		Sealed:          flag("encrypt") && flag("obfuscate"),
 	}
 }
 
