@@ -92,7 +92,7 @@ func (e *HostKeyError) Error() string {
 // every mode.
 type hostKeys struct {
 	file, mode string
-	mu         sync.Mutex
+	mu         sync.RWMutex // dials read known_hosts at once; accept-new writes it
 	check      ssh.HostKeyCallback
 	caLines    map[int]bool // numbers of the file's @cert-authority lines
 }
@@ -170,8 +170,8 @@ var probeKey = sync.OnceValue(func() ssh.PublicKey {
 // match as in checking), and whether a @cert-authority line matches addr.
 // @revoked lines record no key for a host and are not counted.
 func (h *hostKeys) recorded(addr string) (types map[string]bool, ca bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	h.mu.RLock()
+	defer h.mu.RUnlock()
 	err := h.check(addr, &net.TCPAddr{IP: net.IPv4zero}, probeKey())
 	var ke *knownhosts.KeyError
 	if !errors.As(err, &ke) {
@@ -253,24 +253,44 @@ func keyFormat(alg string) string {
 
 func (h *hostKeys) callback() ssh.HostKeyCallback {
 	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		err := h.check(hostname, remote, key)
-		var ke *knownhosts.KeyError
-		if !errors.As(err, &ke) {
+		h.mu.RLock()
+		err := h.verdict(hostname, remote, key)
+		h.mu.RUnlock()
+		if err != errUnknownHost {
 			return err
-		}
-		if len(ke.Want) > 0 {
-			return &HostKeyError{Host: hostname, Changed: true, File: ke.Want[0].Filename, Line: ke.Want[0].Line}
 		}
 		switch h.mode {
 		case "accept-new":
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			// Another dial may have recorded the host meanwhile.
+			if err := h.verdict(hostname, remote, key); err != errUnknownHost {
+				return err
+			}
 			return h.add(hostname, key)
 		case "off":
 			return nil
 		}
 		return &HostKeyError{Host: hostname, File: h.file}
 	}
+}
+
+// errUnknownHost is verdict's answer for a host known_hosts does not hold.
+var errUnknownHost = errors.New("unknown host")
+
+// verdict checks key against known_hosts (read lock held): nil when it is
+// recorded, a CHANGED HostKeyError when another key is, errUnknownHost
+// when the host is not there.
+func (h *hostKeys) verdict(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	err := h.check(hostname, remote, key)
+	var ke *knownhosts.KeyError
+	if !errors.As(err, &ke) {
+		return err
+	}
+	if len(ke.Want) > 0 {
+		return &HostKeyError{Host: hostname, Changed: true, File: ke.Want[0].Filename, Line: ke.Want[0].Line}
+	}
+	return errUnknownHost
 }
 
 func (h *hostKeys) add(hostname string, key ssh.PublicKey) error {
