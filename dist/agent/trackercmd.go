@@ -138,9 +138,14 @@ func sameTrackerRunning(d detached, port int) (int, bool) {
 
 func trackerWork(ctx context.Context, env *runEnv, o *trackerOpts) error {
 	rep := newReporter(env.stdout)
-	err := serveTracker(ctx, rep, o.runDir, net.JoinHostPort(o.addr, strconv.Itoa(o.port)), o.adminToken, tracker.Config{
+	tlsConf, err := tracker.SelfSignedTLS()
+	if err != nil {
+		rep.finish("ready", err)
+		return err
+	}
+	err = serveTracker(ctx, rep, o.runDir, net.JoinHostPort(o.addr, strconv.Itoa(o.port)), o.adminToken, tracker.Config{
 		Interval: o.interval, MinInterval: o.interval / 3, PeerTTL: o.ttl,
-		MaxNumWant: o.maxPeers, AllowAll: o.allowAll, MaxPeersPerSwarm: o.maxSwarm,
+		MaxNumWant: o.maxPeers, AllowAll: o.allowAll, MaxPeersPerSwarm: o.maxSwarm, TLS: tlsConf,
 	})
 	rep.finish("ready", err)
 	return err

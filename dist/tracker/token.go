@@ -59,11 +59,12 @@ func tokenChar(c byte) bool {
 // http://host:port/announce when token is "". host may be an IPv6 literal
 // without brackets. The token is not validated here; see [ValidToken].
 func AnnounceURL(host string, port int, token string) string {
-	u := "http://" + net.JoinHostPort(host, strconv.Itoa(port)) + "/"
-	if token != "" {
-		u += token + "/"
+	hostPort := net.JoinHostPort(host, strconv.Itoa(port))
+	if token == "" {
+		return "http://" + hostPort + "/announce"
 	}
-	return u + "announce"
+	// A token is a murder transfer's: its announces go over TLS.
+	return "https://" + hostPort + "/" + token + "/announce"
 }
 
 // tokensEqual compares a presented token with a registered one in constant

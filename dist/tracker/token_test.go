@@ -69,8 +69,8 @@ func TestAnnounceURL(t *testing.T) {
 		want  string
 	}{
 		{"w01", 8998, "", "http://w01:8998/announce"},
-		{"w01", 8998, tokA, "http://w01:8998/" + tokA + "/announce"},
-		{"10.0.0.1", 1, tokA, "http://10.0.0.1:1/" + tokA + "/announce"},
+		{"w01", 8998, tokA, "https://w01:8998/" + tokA + "/announce"},
+		{"10.0.0.1", 1, tokA, "https://10.0.0.1:1/" + tokA + "/announce"},
 		{"fd00::1", 8998, "", "http://[fd00::1]:8998/announce"},
 	}
 	for _, tt := range tests {

@@ -22,6 +22,7 @@ package tracker
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -79,6 +80,9 @@ type Config struct {
 	// [WriteAdminToken]. Without it only a transfer's own token opens
 	// /status, for that transfer.
 	AdminToken string
+	// TLS, if set, serves https beside plain http on the same port
+	// (SelfSignedTLS): murder's announce URLs are https.
+	TLS *tls.Config
 	// Logger receives the tracker's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -248,6 +252,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.janitor(janitorCtx)
 	}()
 
+	if s.cfg.TLS != nil {
+		ln = dualListener{Listener: ln, tls: s.cfg.TLS}
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
 

@@ -371,23 +371,25 @@ func TestOutsiderLearnsNothing(t *testing.T) {
 	} else {
 		t.Logf("marker %s: absent from all %d captured bytes", marker, f.capturedBytes)
 	}
-	// The info-hash: not on the peer-wire (MSE hides the BitTorrent
-	// handshake's) nor anywhere in hex. The tracker's leg is plain HTTP and
-	// does carry it, URL-escaped, in every announce: a known limitation,
-	// documented in README ("Announces travel in clear HTTP").
+	// The info-hash, the token, the peer lists: not on the peer-wire (MSE
+	// hides the BitTorrent handshake's), nor in the announces, which go
+	// over TLS, nor anywhere in hex.
 	for _, l := range f.ihLeaks {
 		t.Errorf("%s", l)
+	}
+	if i := bytes.Index(f.raw, []byte(tr.token)); i >= 0 {
+		t.Errorf("the transfer's token is in the capture at byte %d", i)
 	}
 	// Controls: the capture saw the swarm's traffic and the announces.
 	if want := int(tr.length) * len(peers); f.wireBytes < want {
 		t.Errorf("control: the capture holds %d bytes of peer-wire, less than the %d the peers downloaded: it missed the swarm", f.wireBytes, want)
 	}
-	if f.announcesWithIH == 0 {
-		t.Errorf("control: no captured announce carries the info-hash: the capture missed the tracker's leg (or announces are no longer clear HTTP: update this test and README)")
+	if f.tlsAnnounces == 0 {
+		t.Errorf("control: no TLS connection to the tracker in the capture: it missed the tracker's leg")
 	}
 	if len(f.ihLeaks) == 0 {
-		t.Logf("info-hash %s: absent from %d bytes of peer-wire (TCP off port %d, UDP, non-IPv4), present in %d clear-HTTP announce streams (known, README)",
-			tr.infoHash.HexString(), f.wireBytes, tr.port, f.announcesWithIH)
+		t.Logf("info-hash %s: absent from %d bytes of peer-wire (TCP off port %d, UDP, non-IPv4) and from the %d TLS connections to the tracker",
+			tr.infoHash.HexString(), f.wireBytes, tr.port, f.tlsAnnounces)
 	}
 
 	// The same analysis of an encrypt=0 transfer must find both the marker
@@ -418,11 +420,12 @@ func TestOutsiderLearnsNothing(t *testing.T) {
 
 // findings is what analyze found in a capture.
 type findings struct {
-	capturedBytes   int
-	markerAt        int      // offset of the marker in the pcap file, -1 if absent
-	ihLeaks         []string // where the info-hash shows off the tracker's leg
-	wireBytes       int      // payload bytes of the peer-wire (TCP off ports 22 and the tracker's, UDP)
-	announcesWithIH int      // TCP streams to the tracker with an announce for the info-hash
+	capturedBytes int
+	markerAt      int      // offset of the marker in the pcap file, -1 if absent
+	ihLeaks       []string // where the info-hash shows off the tracker's leg
+	wireBytes     int      // payload bytes of the peer-wire (TCP off ports 22 and the tracker's, UDP)
+	tlsAnnounces  int      // TCP streams to the tracker that start with a TLS handshake
+	raw           []byte   // the capture
 }
 
 // analyze stops c and searches its capture for the marker (anywhere, in
@@ -442,7 +445,7 @@ func analyze(t *testing.T, c *capture, tr transfer, marker string, outsider *tes
 	}
 	t.Logf("capture: %d frames (%d not IPv4), %d bytes, %d TCP directions, %d UDP flows; tcpdump: %s",
 		pc.frames, len(pc.other), len(pc.raw), len(pc.streams), len(pc.datagrams), c.counts())
-	f := findings{capturedBytes: len(pc.raw), markerAt: bytes.Index(pc.raw, []byte(marker))}
+	f := findings{capturedBytes: len(pc.raw), markerAt: bytes.Index(pc.raw, []byte(marker)), raw: pc.raw}
 	raw, hexL, hexU := tr.infoHash[:], []byte(tr.infoHash.HexString()), []byte(strings.ToUpper(tr.infoHash.HexString()))
 	outsiderAddr := netip.MustParseAddr(outsider.IP)
 	for fl, s := range pc.streams {
@@ -451,8 +454,12 @@ func analyze(t *testing.T, c *capture, tr transfer, marker string, outsider *tes
 			f.ihLeaks = append(f.ihLeaks, fmt.Sprintf("%v: carries the info-hash in hex", fl))
 		}
 		if fl.hasPort(tr.port) {
-			if !fromOutsider && fl.dst.Port() == tr.port && announceCarries(s, raw) {
-				f.announcesWithIH++
+			switch {
+			case fromOutsider || fl.dst.Port() != tr.port:
+			case announceCarries(s, raw):
+				f.ihLeaks = append(f.ihLeaks, fmt.Sprintf("%v: an announce for the info-hash in clear HTTP", fl))
+			case len(s) > 1 && s[0] == 0x16:
+				f.tlsAnnounces++
 			}
 			continue
 		}
