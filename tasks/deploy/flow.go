@@ -137,9 +137,6 @@ func viaMurder(ctx context.Context, name, local, dir string) error {
 	})
 	if err == nil {
 		err = tasks.Invoke(ctx, "murder:create_torrent")
-		err = errors.Join(err, tasks.On(ctx, tasks.Just(seeders...).Step("remove upload"), func(ctx context.Context, h *tasks.Host) error {
-			return h.Execute(ctx, "rm", "-f", "--", onSeeder)
-		}))
 	}
 	if err == nil {
 		err = tasks.Invoke(ctx, "murder:start_seeding")
@@ -155,6 +152,9 @@ func viaMurder(ctx context.Context, name, local, dir string) error {
 	// Each cleanup runs whatever the one before it said (a seeder never
 	// started is no reason to leave the archive on the hosts), and what
 	// could not be cleaned is said.
+	err = errors.Join(err, tasks.On(cctx, tasks.Just(seeders...).Step("remove upload"), func(ctx context.Context, h *tasks.Host) error {
+		return h.Execute(ctx, "rm", "-f", "--", onSeeder)
+	}))
 	for _, t := range []string{"murder:stop_peering", "murder:stop_seeding", "murder:clean_temp_files"} {
 		err = errors.Join(err, tasks.Invoke(cctx, t))
 	}

@@ -23,16 +23,18 @@ func TestMageSIGINT(t *testing.T) {
 	d.mustRun("murder:create_torrent", "tag="+tag, "files_path="+d.sample)
 	d.mustRun("murder:start_seeding", "tag="+tag)
 	// mage reads murder.yaml, whose default_temp_path (/tmp) is also where
-	// this machine keeps the .torrent.
-	local := filepath.Join("/tmp", tag+".tgz.torrent")
-	b, err := os.ReadFile(filepath.Join(d.local, tag+".tgz.torrent"))
-	if err != nil {
-		t.Fatal(err)
+	// this machine keeps the .torrent and the transfer's key.
+	for _, name := range []string{tag + ".tgz.torrent", tag + ".tgz.key"} {
+		b, err := os.ReadFile(filepath.Join(d.local, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		local := filepath.Join("/tmp", name)
+		if err := os.WriteFile(local, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Remove(local) })
 	}
-	if err := os.WriteFile(local, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Remove(local) })
 
 	cmd := mageCmd(filepath.Join(d.dir, "murder.yaml"), "murder:peer", "tag="+tag, "destination_path=/tmp/dest")
 	var out bytes.Buffer
@@ -48,6 +50,7 @@ func TestMageSIGINT(t *testing.T) {
 	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	select {
 	case err = <-done:
 	case <-time.After(30 * time.Second):
