@@ -62,7 +62,8 @@ func runMakeTorrent(ctx context.Context, env *runEnv, args []string) error {
 	pieceLen := fs.Int64("piece-length", 0, "piece length in bytes, a power of two (0: chosen from the size)")
 	unpacked := fs.Int64("unpacked-size", -1, "record this unpacked size (bytes of regular files, as pack prints it); needed for an encrypted FILE (-1: read it from FILE)")
 	runDir := fs.String("run-dir", defaultRunDir(), "run directory; the torrent is allowed at a tracker running from it")
-	tokenFile := fs.String("token-file", "", "read the transfer's tracker token from this owner-only file (- for stdin): the announce URL then carries it")
+	tokenFile := fs.String("token-file", "", "read the transfer's tracker token from this owner-only file (- for stdin): the announce URL then carries it, over https")
+	plainHTTP := fs.Bool("plain-http", false, "with --token-file, announce over plain http (for clients that verify a tracker's certificate)")
 	rest, err := parseFlags(fs, args, 3, 3)
 	if err != nil {
 		return err
@@ -75,6 +76,9 @@ func runMakeTorrent(ctx context.Context, env *runEnv, args []string) error {
 	announce, err := announceFromArg(trackerArg, token)
 	if err != nil {
 		return usagef("%v", err)
+	}
+	if *plainHTTP {
+		announce = strings.Replace(announce, "https://", "http://", 1)
 	}
 	if *pieceLen != 0 && (*pieceLen < 16<<10 || *pieceLen&(*pieceLen-1) != 0) {
 		return usagef("--piece-length %d is not a power of two of at least 16384", *pieceLen)

@@ -38,6 +38,11 @@ func (s settings) packCmd(recipient string) []string {
 func (s settings) makeTorrentCmd(trackerHost string, trackerPort int, unpacked int64) []string {
 	tracker := net.JoinHostPort(trackerHost, strconv.Itoa(trackerPort))
 	argv := []string{s.agent(), "make-torrent", "--run-dir", s.runDir(), "--token-file", "-"}
+	if s.Plain {
+		// encrypt=0 is for other clients, which verify a tracker's
+		// certificate: theirs cannot be, it is self-signed.
+		argv = append(argv, "--plain-http")
+	}
 	if unpacked >= 0 {
 		argv = append(argv, "--unpacked-size", strconv.FormatInt(unpacked, 10))
 	}

@@ -58,6 +58,8 @@ type argvCommand struct {
 
 // argvCommands lists every argv-built command of the task set for s.
 func argvCommands(s settings) []argvCommand {
+	plain, sealed := s, s
+	plain.Plain, sealed.Sealed = true, true
 	return []argvCommand{
 		{"startTracker", s.startTrackerCmd()},
 		{"stopTracker", s.stopTrackerCmd()},
@@ -66,6 +68,9 @@ func argvCommands(s settings) []argvCommand {
 		{"makeTorrent", s.makeTorrentCmd("tracker.example.com", 8998, -1)},
 		{"makeTorrent-unpacked", s.makeTorrentCmd("tracker.example.com", 8998, 1234)},
 		{"makeTorrent-ipv6", s.makeTorrentCmd("2001:db8::7", 8998, -1)},
+		{"makeTorrent-plain", plain.makeTorrentCmd("tracker.example.com", 8998, -1)},
+		{"startSeeding-sealed", sealed.startSeedingCmd()},
+		{"startPeer-sealed", sealed.startPeerCmd("")},
 		{"register", s.registerCmd(s.torrent())},
 		{"startSeeding", s.startSeedingCmd()},
 		{"stopSeeding", s.stopSeedingCmd()},

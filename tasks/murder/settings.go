@@ -21,6 +21,8 @@ type settings struct {
 	// and obfuscate=1, the defaults); the payload's encryption follows its
 	// key file.
 	Sealed bool
+	// Plain: encrypt=0, a transfer for other BitTorrent clients too.
+	Plain bool
 }
 
 // settingsOf resolves the run's arguments against h's variables (nil h:
@@ -66,6 +68,7 @@ func resolve(arg func(string) string, v roles.Vars) settings {
 		MurderPath:      v.RemoteMurderPath,
 		TrackerPort:     v.TrackerPort,
 		Sealed:          flag("encrypt") && flag("obfuscate"),
+		Plain:           !flag("encrypt"),
 	}
 }
 
