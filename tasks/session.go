@@ -202,6 +202,13 @@ func Invoke(ctx context.Context, name string) error {
 	inner.stack = append(slices.Clone(sc.stack), c)
 	ictx := context.WithValue(ctx, scopeKey{}, &inner)
 	r := sc.run
+	// A task invoked by another runs with the arguments that one set
+	// (WithArg): check them too, before its hooks run.
+	if t.Check != nil && len(sc.stack) > 0 {
+		if err := t.Check(ictx); err != nil {
+			return fmt.Errorf("%s: %w", t.Name, err)
+		}
+	}
 	for _, b := range hooksOf(registry.before, r.cfg.Hooks.Before, t) {
 		if err := Invoke(ictx, b); err != nil {
 			return err
