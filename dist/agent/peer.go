@@ -1,7 +1,10 @@
 package agent
 
 import (
+	"github.com/murderfleet/murder/dist/archive"
+	"github.com/murderfleet/murder/dist/torrentcheck"
 	"github.com/murderfleet/murder/internal/ctxio"
+	"io"
 
 	"context"
 	"errors"
@@ -25,6 +28,11 @@ func runPeer(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.torrentStdin {
+		if err := writeTorrentFrom(ctx, env.stdin, o.torrent); err != nil {
+			return err
+		}
+	}
 	if _, err := loadTorrent(o.torrent); err != nil {
 		return err
 	}
@@ -46,6 +54,7 @@ func parsePeer(args []string) (*seedOpts, error) {
 	fs.DurationVar(&o.stall, "stall-timeout", 2*time.Minute, "fail when the download makes no progress for this long")
 	fs.DurationVar(&o.seedTime, "seed-time", 30*time.Second, "keep seeding this long after the download completes")
 	fs.BoolVar(&o.noWait, "no-wait", false, "return once the download is under way; follow it with `status peer TAG`")
+	fs.BoolVar(&o.torrentStdin, "torrent-stdin", false, "first write TORRENT from stdin (checked, owner-only, atomically): upload and start in one SSH session")
 	rest, err := parseFlags(fs, args, 2, 3)
 	if err != nil {
 		return nil, err
@@ -253,4 +262,25 @@ func retireSeedingPeer(d detached) error {
 		return fmt.Errorf("stopping the earlier peer of tag %q: %w", d.tag, err)
 	}
 	return nil
+}
+
+// writeTorrentFrom writes the .torrent the controller sends on stdin to
+// path: checked as any torrent is, owner-only, under a fresh name renamed
+// into place, so a planted file or link at path is replaced, never
+// written through.
+func writeTorrentFrom(ctx context.Context, stdin io.Reader, path string) error {
+	b, err := io.ReadAll(io.LimitReader(stdin, torrentcheck.MaxSize+1))
+	if err != nil {
+		return fmt.Errorf("reading the torrent on stdin: %w", err)
+	}
+	if len(b) > torrentcheck.MaxSize {
+		return fmt.Errorf("the torrent on stdin is larger than %d bytes", torrentcheck.MaxSize)
+	}
+	if _, _, err := torrentcheck.Parse(b, "on stdin"); err != nil {
+		return err
+	}
+	return archive.WriteFile(ctx, path, 0o600, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 }

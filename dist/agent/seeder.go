@@ -17,6 +17,7 @@ type seedOpts struct {
 	ip              string
 	tag, runDir     string
 	detach, noWait  bool
+	torrentStdin    bool // peer: TORRENT's content comes on stdin
 	stall, seedTime time.Duration
 	args            []string // as given, for the worker
 }

@@ -62,7 +62,7 @@ func TestFaultBadHostsAmongGood(t *testing.T) {
 	}{
 		{noRoom, []string{"start peer", "not enough space for /tmp/Bad2.tgz.part", "disk full"}},
 		{noRoomToExtract, []string{"extract", "disk full"}},
-		{silent, []string{"check destination", "timed out after 3s"}},
+		{silent, []string{"start peer", "timed out after 3s"}},
 		{planted, []string{"start peer", "/tmp/Bad2.tgz.part exists and is not a regular file but a symlink"}},
 	} {
 		line := lineFor(err.Error(), "host "+c.h.IP+":")

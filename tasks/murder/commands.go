@@ -78,8 +78,9 @@ func (s settings) checkDestCmd() []string {
 	return append(argv, s.dest())
 }
 
+// startPeerCmd starts the peer; the .torrent comes on its stdin.
 func (s settings) startPeerCmd(stall string) []string {
-	argv := []string{s.agent(), "peer", "--no-wait", "--run-dir", s.runDir(), "--tag", s.Tag}
+	argv := []string{s.agent(), "peer", "--no-wait", "--torrent-stdin", "--run-dir", s.runDir(), "--tag", s.Tag}
 	if s.Sealed {
 		argv = append(argv, "--require-encryption")
 	}

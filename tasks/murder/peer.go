@@ -47,16 +47,18 @@ func peer(ctx context.Context) error {
 		// Refused now, not after every peer has downloaded it all.
 		return fmt.Errorf("torrent %s is of an encrypted archive, and its key is not at %s: run murder:peer where murder:create_torrent ran, with the same tag and temp_path", local, keyFile(ctx))
 	}
-	checked := tasks.Each(ctx, tasks.Roles(rolePeer).Step("check destination"), func(ctx context.Context, h *tasks.Host) error {
-		return h.Execute(ctx, settingsOf(ctx, h).checkDestCmd()...)
-	})
-	live := checked.OK()
-	started := tasks.Each(ctx, tasks.Just(live...).Step("start peer"), func(ctx context.Context, h *tasks.Host) error {
-		s := settingsOf(ctx, h)
-		if err := h.Upload(ctx, local, s.torrent()); err != nil {
+	var torrent []byte
+	if !tasks.DryRun(ctx) {
+		if torrent, err = os.ReadFile(local); err != nil {
 			return err
 		}
-		if err := h.Execute(ctx, s.startPeerCmd(stall)...); err != nil {
+	}
+	// One SSH session a host: the destination checked, the .torrent
+	// written from stdin, the peer started.
+	started := tasks.Each(ctx, tasks.Roles(rolePeer).Step("start peer"), func(ctx context.Context, h *tasks.Host) error {
+		s := settingsOf(ctx, h)
+		line := remote.Command(s.checkDestCmd()...) + " && " + remote.Command(s.startPeerCmd(stall)...)
+		if err := h.WithInput(torrent).Run(ctx, line); err != nil {
 			return err
 		}
 		h.Mark("peer started")
@@ -69,11 +71,15 @@ func peer(ctx context.Context) error {
 			return errors.Join(h.Execute(ctx, s.peerStatusCmd(0)...), h.WithInput(key).Execute(ctx, s.extractCmd(key != nil)...))
 		})
 	}
-	followed := follow(ctx, started.OK(), size, len(checked), key)
+	followed := follow(ctx, started.OK(), size, len(started), key)
 	if ctx.Err() != nil {
-		stopPeers(ctx, live) // also those whose start was cut short
+		var all []*tasks.Host
+		for _, r := range started {
+			all = append(all, r.Host)
+		}
+		stopPeers(ctx, all) // also those whose start was cut short
 	}
-	return errors.Join(checked.Err(), started.Err(), followed.Err())
+	return errors.Join(started.Err(), followed.Err())
 }
 
 // torrentSize reads the local .torrent that peer uploads. One without the

@@ -34,12 +34,17 @@ func TestPeer(t *testing.T) {
 	torrent, tgz := tmp+"/Deploy1.tgz.torrent", tmp+"/Deploy1.tgz"
 	status := agent + " status --run-dir /opt/murder/run peer Deploy1"
 	want := []string{
-		agent + " prepare --check --require-empty /srv/app/Deploy1",
-		"upload Deploy1.tgz.torrent " + torrent + " 644",
-		agent + " peer --no-wait --run-dir /opt/murder/run --tag Deploy1 --require-encryption " + torrent + " " + tgz,
+		// One session: the check, the .torrent on stdin, the start.
+		agent + " prepare --check --require-empty /srv/app/Deploy1 && " +
+			agent + " peer --no-wait --torrent-stdin --run-dir /opt/murder/run --tag Deploy1 --require-encryption " + torrent + " " + tgz,
 		status, // progress have=512
 		status, // done
 		agent + " extract --torrent " + torrent + " " + tgz + " /srv/app/Deploy1",
+	}
+	for _, op := range f.Log() {
+		if strings.Contains(op.Op, "--torrent-stdin") && !strings.HasPrefix(op.Input, "d8:announce") {
+			t.Errorf("%s: the start got %q on stdin, want the .torrent", op.Host, op.Input)
+		}
 	}
 	for _, h := range allPeers {
 		if got := f.Ops(h); !slices.Equal(got, want) {
@@ -95,12 +100,12 @@ func TestPeerFailures(t *testing.T) {
 					return taskstest.Reply{}, false
 				}
 			},
-			step: "check destination", message: "prepare: destination_path /srv/app/Deploy1 on w02 is not empty (exit status 1)",
+			step: "start peer", message: "prepare: destination_path /srv/app/Deploy1 on w02 is not empty (exit status 1)",
 		},
 		{
 			name:  "unreachable",
 			setup: func(f *taskstest.Fleet) { f.DialErr["w02"] = errors.New("connect w02:22: timed out after 10s") },
-			step:  "check destination", message: "connect w02:22: timed out after 10s",
+			step:  "start peer", message: "connect w02:22: timed out after 10s",
 		},
 		{
 			name: "extraction fails",
@@ -174,11 +179,8 @@ func TestPeerNoHostLeft(t *testing.T) {
 					t.Errorf("%s ran on %q after every peer failed", later, got)
 				}
 			}
-			if step == " prepare " {
-				if got := f.HostsRunning(" peer --no-wait "); len(got) != 0 {
-					t.Errorf("peers started on %q after every destination check failed", got)
-				}
-			}
+			// The start shares the check's command line (prepare && peer):
+			// the shell never reaches it when the check fails.
 		})
 	}
 }
@@ -195,7 +197,7 @@ func TestPeerLongPoll(t *testing.T) {
 	status := agent + " status --run-dir /opt/murder/run --wait %s peer Deploy1"
 	for _, h := range allPeers {
 		ops := f.Ops(h)
-		if len(ops) != 6 || ops[3] != fmt.Sprintf(status, "1ms") || ops[4] != fmt.Sprintf(status, "10ms") || !strings.Contains(ops[5], " extract ") {
+		if len(ops) != 4 || ops[1] != fmt.Sprintf(status, "1ms") || ops[2] != fmt.Sprintf(status, "10ms") || !strings.Contains(ops[3], " extract ") {
 			t.Errorf("%s ran %q, want status --wait 1ms, then --wait 10ms, then extract", h, ops)
 		}
 	}
