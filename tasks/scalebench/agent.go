@@ -94,6 +94,19 @@ func (a *Agent) Handle(line string, stdin []byte) (Kind, Reply) {
 	if len(argv) == 3 && argv[0] == "sh" && argv[1] == "-c" {
 		return a.shell(argv[2])
 	}
+	return a.handleArgv(argv, stdin)
+}
+
+// handleArgv answers one agent command, or a chain of them joined by &&
+// (murder:peer checks the destination and starts the peer on one line),
+// run in order until one fails, as the shell does.
+func (a *Agent) handleArgv(argv []string, stdin []byte) (Kind, Reply) {
+	if i := slices.Index(argv, "&&"); i > 0 {
+		if k, r := a.handleArgv(argv[:i], stdin); r.Status != 0 {
+			return k, r
+		}
+		return a.handleArgv(argv[i+1:], stdin)
+	}
 	if !strings.HasSuffix(argv[0], "/murder-agent") || len(argv) < 2 {
 		return KOther, Reply{Status: 127}
 	}

@@ -162,3 +162,21 @@ func TestHostIP(t *testing.T) {
 		}
 	}
 }
+
+// TestChainedCommands: murder:peer's `prepare --check ... && peer ...`
+// runs both, in order, and stops at a failing first one.
+func TestChainedCommands(t *testing.T) {
+	a := NewAgent(Model{Size: 1 << 20, Rate: 1 << 20}, nil)
+	line := remote.Command("/opt/murder/murder-agent", "prepare", "--check", "/srv/app/T") + " && " +
+		remote.Command("/opt/murder/murder-agent", "peer", "--no-wait", "--torrent-stdin", "--tag", "T", "/tmp/T.tgz.torrent", "/tmp/T.tgz")
+	if k, r := a.Handle(line, []byte("d8:announce...e")); k != KPeer || r.Status != 0 {
+		t.Fatalf("Handle = %v, %+v; want the peer started", k, r)
+	}
+	if k, r := a.Handle(remote.Command("/opt/murder/murder-agent", "status", "peer", "T"), nil); k != KStatus || r.Status != 0 || r.Stdout == "" {
+		t.Errorf("status after the chained start: %v, %+v", k, r)
+	}
+	bad := remote.Command("/opt/murder/murder-agent", "nonsense") + " && " + remote.Command("/opt/murder/murder-agent", "peer", "--tag", "U", "a", "b")
+	if _, r := a.Handle(bad, nil); r.Status == 0 {
+		t.Errorf("a chain whose first command fails succeeded")
+	}
+}
