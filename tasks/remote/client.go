@@ -40,9 +40,24 @@ func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, s
 		return fmt.Errorf("new session: %w", err)
 	}
 	defer s.Close()
-	s.Stdin, s.Stdout, s.Stderr = stdin, stdout, stderr
+	s.Stdout, s.Stderr = stdout, stderr
+	var in io.WriteCloser
+	if stdin != nil {
+		// Fed by hand: a command may finish without reading all of its
+		// input, and its exit status, not a write to its closed channel,
+		// is the answer (ssh.Session.Wait would report the write's EOF).
+		if in, err = s.StdinPipe(); err != nil {
+			return fmt.Errorf("stdin: %w", err)
+		}
+	}
 	if err := s.Start(cmd); err != nil {
 		return fmt.Errorf("start command: %w", err)
+	}
+	if in != nil {
+		go func() {
+			_, _ = io.Copy(in, stdin)
+			_ = in.Close()
+		}()
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Wait() }()

@@ -106,6 +106,16 @@ func TestRun(t *testing.T) {
 	if err := c.Run(context.Background(), "true", nil, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Errorf("after idling with keepalives: %v", err)
 	}
+	// stdin reaches the command; one that exits without reading it all
+	// still answers with its exit status.
+	var out bytes.Buffer
+	if err := c.Run(context.Background(), "cat", strings.NewReader("secret\n"), &out, &bytes.Buffer{}); err != nil || out.String() != "secret\n" {
+		t.Errorf("cat with stdin: %q, %v", out.String(), err)
+	}
+	big := strings.NewReader(strings.Repeat("x", 8<<20))
+	if err := c.Run(context.Background(), "exit 0", big, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Errorf("a command that reads none of 8 MiB of stdin: %v", err)
+	}
 }
 
 func TestRunCancel(t *testing.T) {
