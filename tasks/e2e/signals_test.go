@@ -369,7 +369,13 @@ func (m *sigMage) wait(t *testing.T) string {
 			t.Errorf("mage exited 0 after the signal")
 		}
 	}
-	if left := groupMembers(pgid); len(left) > 0 {
+	// The compiled magefile may still be tearing down when go tool mage,
+	// killed by the signal, has gone: give it the moment it needs.
+	left := groupMembers(pgid)
+	for deadline := time.Now().Add(3 * time.Second); len(left) > 0 && time.Now().Before(deadline); left = groupMembers(pgid) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(left) > 0 {
 		t.Errorf("processes of mage's group still run after it exited: %v", left)
 	}
 	return out
