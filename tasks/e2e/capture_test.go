@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -18,13 +17,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/murderfleet/murder/tasks/taskstest"
 	"github.com/murderfleet/murder/tasks/testfleet"
 )
 
@@ -33,27 +32,9 @@ import (
 type capture struct {
 	file   string
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *taskstest.Buffer
 	done   chan struct{}
 	err    error // tcpdump's exit, once done is closed
-}
-
-// syncBuffer is a bytes.Buffer safe for tcpdump's stderr and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // fleetBridge is the name of f's bridge in the root network namespace, as
@@ -85,7 +66,7 @@ func startCapture(t *testing.T, iface, file string) *capture {
 		}
 		t.Skip(msg)
 	}
-	c := &capture{file: file, stderr: &syncBuffer{}, done: make(chan struct{})}
+	c := &capture{file: file, stderr: &taskstest.Buffer{}, done: make(chan struct{})}
 	// -s 0: whole frames (GRO makes them up to 64 KiB); -U: write each
 	// packet at once; -B: a 64 MiB kernel buffer so a burst of the swarm
 	// is not dropped; -Z root: do not drop privileges before opening the

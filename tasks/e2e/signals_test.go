@@ -10,11 +10,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/murderfleet/murder/tasks/taskstest"
 	"github.com/murderfleet/murder/tasks/testfleet"
 )
 
@@ -260,7 +260,7 @@ func fileExists(p string) bool { _, err := os.Lstat(p); return err == nil }
 // sigMage is a `go tool mage` run in its own process group.
 type sigMage struct {
 	cmd      *exec.Cmd
-	out      *sigBuffer
+	out      *taskstest.Buffer
 	done     chan struct{}
 	err      error
 	exited   time.Time
@@ -273,7 +273,7 @@ type sigMage struct {
 // it fails.
 func startMage(t *testing.T, cfg string, args ...string) *sigMage {
 	t.Helper()
-	m := &sigMage{cmd: mageCmd(cfg, args...), out: &sigBuffer{}, done: make(chan struct{})}
+	m := &sigMage{cmd: mageCmd(cfg, args...), out: &taskstest.Buffer{}, done: make(chan struct{})}
 	m.cmd.Stdout, m.cmd.Stderr = m.out, m.out
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// A process that keeps mage's output open after mage exits must not
@@ -499,22 +499,4 @@ func sigName(sig syscall.Signal) string {
 		return "SIGHUP"
 	}
 	return sig.String()
-}
-
-// sigBuffer is a bytes.Buffer safe for mage's output copier and the test.
-type sigBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *sigBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *sigBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
