@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -77,7 +78,7 @@ func ParseArgs(words []string, getenv func(string) string) (*Args, error) {
 func ArgNames() []string {
 	registry.Lock()
 	defer registry.Unlock()
-	return slices.Sorted(mapKeys(registry.args))
+	return slices.Sorted(maps.Keys(registry.args))
 }
 
 // Get returns the argument's value: the command line's, else the
@@ -104,7 +105,7 @@ func (a *Args) Get(name string) string {
 func (a *Args) Bool(name string) bool { return truthy(a.Get(name)) }
 
 // Given lists the names given on the command line, sorted.
-func (a *Args) Given() []string { return slices.Sorted(mapKeys(a.given)) }
+func (a *Args) Given() []string { return slices.Sorted(maps.Keys(a.given)) }
 
 // with returns a copy of a with vals set as if given on the command line.
 func (a *Args) with(vals map[string]string) *Args {

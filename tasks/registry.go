@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -157,27 +158,17 @@ func hooksOf(goHooks map[string][]string, yamlHooks map[string][]string, t *Task
 	defer registry.Unlock()
 	var out []string
 	match := func(name string) bool { return lookupLocked(name) == t }
-	for _, c := range slices.Sorted(mapKeys(goHooks)) {
+	for _, c := range slices.Sorted(maps.Keys(goHooks)) {
 		if match(c) {
 			out = append(out, goHooks[c]...)
 		}
 	}
-	for _, k := range slices.Sorted(mapKeys(yamlHooks)) {
+	for _, k := range slices.Sorted(maps.Keys(yamlHooks)) {
 		if match(k) {
 			out = append(out, yamlHooks[k]...)
 		}
 	}
 	return out
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // registrationErr is every problem registration found.

@@ -54,44 +54,27 @@ func packFileTo(ctx context.Context, dst, src, recipient string) (int64, error) 
 	if dfi, err := os.Stat(dst); err == nil && os.SameFile(fi, dfi) {
 		return 0, fmt.Errorf("pack --file: %s and %s are the same file", src, dst)
 	}
-	var n int64
-	tarSize := int64(-1)
+	// A tgz copied as it is may be extracted as the file or unpacked as a
+	// tree (as the deploy flow does): the recorded size bounds both.
+	counter, cerr := newUnpackedCounter(src, fi.Size(), -1)
+	if cerr != nil {
+		counter = &unpackedCounter{size: fi.Size(), fixed: true} // age ciphertext: its own size
+	}
+	var n, unpacked int64
 	err = archive.WriteFile(ctx, dst, archivePerm, func(w io.Writer) error {
 		sw, finish, err := sealWriter(w, recipient)
 		if err != nil {
+			counter.result() // ends its reader
 			return err
 		}
-		r, wait := measureTgz(in, &tarSize)
-		n, err = archive.CopyTo(ctx, sw, r)
-		wait()
+		n, err = archive.CopyTo(ctx, sw, io.TeeReader(in, counter))
+		unpacked = counter.result()
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", src, err)
 		}
 		return finish()
 	})
-	// A tgz copied as it is may be extracted as the file or unpacked as a
-	// tree (as the deploy flow does): the recorded size bounds both.
-	return max(n, tarSize), err
-}
-
-// measureTgz returns a reader of f that, when f is a gzip stream holding
-// a tar, also sums the tar's regular files into *size as it is read: no
-// second pass over the file.
-func measureTgz(f *os.File, size *int64) (io.Reader, func()) {
-	var magic [2]byte
-	if n, _ := f.ReadAt(magic[:], 0); n < 2 || magic != [2]byte{0x1f, 0x8b} {
-		return f, func() {}
-	}
-	pr, pw := io.Pipe()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if sz, err := archive.UnpackedSize(pr); err == nil {
-			*size = sz
-		}
-		_, _ = io.Copy(io.Discard, pr) // drain what it did not read
-	}()
-	return io.TeeReader(f, pw), func() { _ = pw.Close(); <-done }
+	return max(n, unpacked), err
 }
 
 // openPayload returns what the extraction reads from r, ARCHIVE's bytes:

@@ -38,6 +38,10 @@ func newUnpackedCounter(file string, size, given int64) (*unpackedCounter, error
 	if seal.IsEncrypted(head[:n]) {
 		return nil, usagef("%s is encrypted: give --unpacked-size (pack prints it)", file)
 	}
+	if n < 2 || head[0] != 0x1f || head[1] != 0x8b {
+		// Not gzip, so not a tgz: its own size, and no pipe to feed.
+		return &unpackedCounter{size: size, fixed: true}, nil
+	}
 	pr, pw := io.Pipe()
 	c := &unpackedCounter{pw: pw, done: make(chan struct{}), size: size}
 	go func() {

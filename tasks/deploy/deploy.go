@@ -101,7 +101,7 @@ func setup(ctx context.Context) error {
 // removes the new release everywhere and leaves current as it was.
 func deployFlow(migrations bool) func(context.Context) error {
 	return func(ctx context.Context) error {
-		ctx = tasks.WithVar(ctx, "release_name", tasks.Now(ctx).UTC().Format("20060102150405"))
+		ctx = newRelease(ctx)
 		steps := []string{"deploy:starting", "deploy:started", "deploy:updating", "deploy:updated"}
 		if migrations {
 			steps = append(steps, "deploy:migrate")
@@ -125,9 +125,15 @@ func deployFlow(migrations bool) func(context.Context) error {
 	}
 }
 
+// newRelease names the release a deploy makes, as Capistrano does: the
+// UTC time, to the second.
+func newRelease(ctx context.Context) context.Context {
+	return tasks.WithVar(ctx, "release_name", tasks.Now(ctx).UTC().Format("20060102150405"))
+}
+
 // update is Capistrano 2's deploy:update: update_code, then symlink.
 func update(ctx context.Context) error {
-	ctx = tasks.WithVar(ctx, "release_name", tasks.Now(ctx).UTC().Format("20060102150405"))
+	ctx = newRelease(ctx)
 	return invokeAll(ctx, "deploy:updating", "deploy:updated", "deploy:publishing")
 }
 

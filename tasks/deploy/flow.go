@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -126,11 +127,7 @@ func viaMurder(ctx context.Context, name, local, dir string) error {
 	}
 	// The upload is not TAG.tgz itself: create_torrent makes that from it
 	// (encrypted, unless encrypt=0).
-	onSeeder := tasks.Arg(ctx, "temp_path")
-	if onSeeder == "" {
-		onSeeder = seeders[0].Vars().DefaultTempPath
-	}
-	onSeeder += "/" + name + ".upload.tgz"
+	onSeeder := tempPath(ctx, seeders[0]) + "/" + name + ".upload.tgz"
 	ctx = tasks.WithArg(ctx, "files_path", onSeeder)
 	err = tasks.On(ctx, tasks.Just(seeders...).Step("upload release"), func(ctx context.Context, h *tasks.Host) error {
 		return h.Upload(ctx, local, onSeeder)
@@ -169,16 +166,19 @@ func viaCopy(ctx context.Context, name, local string) error {
 		return err
 	}
 	return tasks.On(ctx, peers().Step("copy release"), func(ctx context.Context, h *tasks.Host) error {
-		tmp := h.Vars().DefaultTempPath + "/" + name + ".tgz"
-		if t := tasks.Arg(ctx, "temp_path"); t != "" {
-			tmp = t + "/" + name + ".tgz"
-		}
+		tmp := tempPath(ctx, h) + "/" + name + ".tgz"
 		if err := h.Upload(ctx, local, tmp); err != nil {
 			return err
 		}
 		err := h.Execute(ctx, agent(h, "extract", "--sha256", sum, tmp, h.ReleasePath())...)
 		return errors.Join(err, h.Execute(ctx, agent(h, "clean", tmp)...))
 	})
+}
+
+// tempPath is where the release's archive goes on h: temp_path= if given,
+// else the host's default_temp_path, as for Murder's own TAG.tgz.
+func tempPath(ctx context.Context, h *tasks.Host) string {
+	return cmp.Or(tasks.Arg(ctx, "temp_path"), h.Vars().DefaultTempPath)
 }
 
 // removeRelease deletes the release being deployed everywhere.

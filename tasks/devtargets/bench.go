@@ -1,6 +1,6 @@
 // Package devtargets holds the targets for working on murder itself:
-// Demo (the manual sequence on a throwaway local fleet) and Bench (the
-// fleet benchmark). A user's magefile imports tasks/targets only, so it
+// Demo (the manual sequence on a throwaway local fleet), Bench (the fleet
+// benchmark) and ScaleBench (the controller on a simulated fleet). A user's magefile imports tasks/targets only, so it
 // links neither the test fleets nor the plotting.
 package devtargets
 

@@ -12,10 +12,10 @@ import (
 	"github.com/murderfleet/murder/tasks/scalebench"
 )
 
-// ScaleBench measures murder's controller on a simulated fleet of
-// in-process SSH servers on 127.1.x.y (no root needed beyond a high
-// open-files limit): wall time, CPU, peak RSS, SSH sessions and bytes
-// sent per task. Defaults: hosts=100,1000 size=256MiB rate=100mbit
+// ScaleBench measures murder's controller on a simulated fleet of SSH
+// servers on 127.1.x.y, run in processes of their own (no root needed
+// beyond a high open-files limit): wall time, CPU, peak RSS, SSH sessions
+// and bytes sent per task. Defaults: hosts=100,1000 size=256MiB rate=100mbit
 // agent_size=64KiB max_hosts=100 out=results (into results/scale-<timestamp>).
 func ScaleBench(ctx context.Context) error {
 	o, err := scalebench.ParseWords(tasks.CommandLine())

@@ -118,7 +118,7 @@ func TestImportedCapistranoProject(t *testing.T) {
 	}
 	yaml = strings.Replace(yaml, "\nset:\n", "\nset:\n  remote_murder_path: /tmp/murder\n", 1)
 	yaml = strings.Replace(yaml, "\nroles:\n", "\nroles:\n  tracker: ["+tracker.IP+"]\n  seeder: ["+seeder.IP+"]\n  peer:\n    - host: ${APP1}\n    - host: ${APP2}\n    - host: ${APP3}\n", 1)
-	yaml += "ssh:\n  user: root\n  identity_files: [\"" + d.fleet.IdentityFile() + "\"]\n  known_hosts: \"" + d.fleet.KnownHostsFile() + "\"\n  timeout: 5s\n" + deployHooks
+	yaml += d.sshSection("  timeout: 5s\n") + deployHooks
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

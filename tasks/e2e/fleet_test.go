@@ -116,16 +116,28 @@ func (d *deployment) writeConfig(extra string) {
 
 // writeConfigWith writes murder.yaml with each host written as spec says.
 func (d *deployment) writeConfigWith(extra string, spec func(h *testfleet.Host) string) {
+	d.writeConfigOf(d.fleet.Hosts, extra, spec)
+}
+
+// sshSection is murder.yaml's ssh: section for the fleet, lines given as
+// they are (default: max_hosts 4, timeout 5s).
+func (d *deployment) sshSection(lines string) string {
+	if lines == "" {
+		lines = "  max_hosts: 4\n  timeout: 5s\n"
+	}
+	return fmt.Sprintf("ssh:\n  user: root\n  identity_files: [%q]\n  known_hosts: %q\n%s",
+		d.fleet.IdentityFile(), d.fleet.KnownHostsFile(), lines)
+}
+
+// writeConfigOf writes murder.yaml with hosts in its roles (the first the
+// tracker, the second the seeder, the rest peers), each written as spec
+// says, and loads it.
+func (d *deployment) writeConfigOf(hosts []*testfleet.Host, extra string, spec func(h *testfleet.Host) string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "set:\n  remote_murder_path: /tmp/murder\n  default_temp_path: /tmp\n%s", d.extraSet)
-	ssh := d.sshLines
-	if ssh == "" {
-		ssh = "  max_hosts: 4\n  timeout: 5s\n"
-	}
-	fmt.Fprintf(&b, "ssh:\n  user: root\n  identity_files: [%q]\n  known_hosts: %q\n%s",
-		d.fleet.IdentityFile(), d.fleet.KnownHostsFile(), ssh)
+	b.WriteString(d.sshSection(d.sshLines))
 	b.WriteString("roles:\n")
-	for i, h := range d.fleet.Hosts {
+	for i, h := range hosts {
 		switch i {
 		case 0:
 			b.WriteString("  tracker:\n")

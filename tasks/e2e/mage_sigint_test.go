@@ -22,21 +22,9 @@ func TestMageSIGINT(t *testing.T) {
 	d.mustRun("murder:start_tracker")
 	d.mustRun("murder:create_torrent", "tag="+tag, "files_path="+d.sample)
 	d.mustRun("murder:start_seeding", "tag="+tag)
-	// mage reads murder.yaml, whose default_temp_path (/tmp) is also where
-	// this machine keeps the .torrent and the transfer's key.
-	for _, name := range []string{tag + ".tgz.torrent", tag + ".tgz.key"} {
-		b, err := os.ReadFile(filepath.Join(d.local, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		local := filepath.Join("/tmp", name)
-		if err := os.WriteFile(local, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.Remove(local) })
-	}
 
-	cmd := mageCmd(filepath.Join(d.dir, "murder.yaml"), "murder:peer", "tag="+tag, "destination_path=/tmp/dest")
+	cmd := mageCmd(filepath.Join(d.dir, "murder.yaml"), "murder:peer", "tag="+tag, "destination_path=/tmp/dest",
+		"local_temp_path="+d.local) // where create_torrent left the .torrent and the key
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -21,7 +21,6 @@ import (
 
 	"github.com/murderfleet/murder/dist/archive"
 	"github.com/murderfleet/murder/dist/tracker"
-	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/tasks/testfleet"
 )
 
@@ -40,7 +39,7 @@ func newOutsiderDeployment(t *testing.T, hosts int) (d *deployment, outsider *te
 	writeSample(t, d.sample)
 	marker = writeSecrets(t, d.sample)
 	insiders := d.fleet.Hosts[:hosts-1]
-	d.writeInsiderConfig(insiders)
+	d.writeConfigOf(insiders, "", func(h *testfleet.Host) string { return h.IP })
 	t.Cleanup(d.stopEverything)
 	return d, d.fleet.Hosts[hosts-1], marker
 }
@@ -70,37 +69,6 @@ func writeSecrets(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return marker
-}
-
-// writeInsiderConfig writes murder.yaml as writeConfigWith does, with
-// only the insiders in its roles: the first the tracker, the second the
-// seeder, the rest peers.
-func (d *deployment) writeInsiderConfig(insiders []*testfleet.Host) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "set:\n  remote_murder_path: /tmp/murder\n  default_temp_path: /tmp\n%s", d.extraSet)
-	fmt.Fprintf(&b, "ssh:\n  user: root\n  identity_files: [%q]\n  known_hosts: %q\n  max_hosts: 4\n  timeout: 5s\n",
-		d.fleet.IdentityFile(), d.fleet.KnownHostsFile())
-	b.WriteString("roles:\n")
-	for i, h := range insiders {
-		switch i {
-		case 0:
-			b.WriteString("  tracker:\n")
-		case 1:
-			b.WriteString("  seeder:\n")
-		case 2:
-			b.WriteString("  peer:\n")
-		}
-		fmt.Fprintf(&b, "    - %s\n", h.IP)
-	}
-	path := filepath.Join(d.dir, "murder.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		d.t.Fatal(err)
-	}
-	cfg, err := roles.Load(path)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	d.cfg = cfg
 }
 
 // transfer is what the local .torrent of tag says.

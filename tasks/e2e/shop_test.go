@@ -102,7 +102,7 @@ func (d *deployment) writeShopConfig(repo string) string {
 	ip := func(i int) string { return d.fleet.Hosts[i].IP }
 	var b strings.Builder
 	fmt.Fprintf(&b, "set:\n  remote_murder_path: /tmp/murder\n  deploy_to: /tmp/app\n  repository: %s\n  rails_env: production\n", repo)
-	fmt.Fprintf(&b, "ssh:\n  user: root\n  identity_files: [%q]\n  known_hosts: %q\n  timeout: 5s\n", d.fleet.IdentityFile(), d.fleet.KnownHostsFile())
+	b.WriteString(d.sshSection("  timeout: 5s\n"))
 	fmt.Fprintf(&b, "roles:\n  tracker: [%s]\n  seeder: [%s]\n  app: [%s, %s, %s, %s]\n  db:\n    - %s\n    - {host: %s, primary: true}\n  peer: [%s, %s, %s, %s]\n",
 		ip(0), ip(1), ip(2), ip(3), ip(4), ip(5), ip(2), ip(5), ip(2), ip(3), ip(4), ip(5))
 	b.WriteString(deployHooks)

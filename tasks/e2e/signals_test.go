@@ -62,20 +62,6 @@ func TestSignals(t *testing.T) {
 	d.mustRun("murder:start_tracker")
 	d.mustRun("murder:create_torrent", "tag="+tag, "files_path="+d.sample)
 	d.mustRun("murder:start_seeding", "tag="+tag)
-	// mage reads murder.yaml, whose default_temp_path (/tmp) is also where
-	// this machine keeps the .torrent and the transfer's key (without
-	// which the peers could download but not extract).
-	for _, name := range []string{tag + ".tgz.torrent", tag + ".tgz.key"} {
-		b, err := os.ReadFile(filepath.Join(d.local, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		local := filepath.Join("/tmp", name)
-		if err := os.WriteFile(local, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.Remove(local) })
-	}
 
 	peerStages := []struct {
 		name string
@@ -108,7 +94,8 @@ func TestSignals(t *testing.T) {
 						stopKinds(d.peers(), "peer")
 					}
 				})
-				m := startMage(t, cfg, "murder:peer", "tag="+tag, "destination_path=/tmp/dest")
+				m := startMage(t, cfg, "murder:peer", "tag="+tag, "destination_path=/tmp/dest",
+					"local_temp_path="+d.local) // where create_torrent left the .torrent and the key
 				st.when(t, m)
 				t.Logf("signal %s; peer status on %s: %q", sigName(sig), d.peers()[0].Name, peerStatus(d.peers()[0], tag))
 				m.signal(t, sig)

@@ -1,6 +1,7 @@
 package murder
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -18,14 +19,6 @@ import (
 type ImportOptions struct {
 	Stdout, Stderr io.Writer           // default os.Stdout, os.Stderr
 	Getenv         func(string) string // default os.Getenv
-}
-
-func truthy(v string) bool {
-	switch strings.ToLower(v) {
-	case "", "0", "false", "no", "off":
-		return false
-	}
-	return true
 }
 
 // ImportCapfile is murder:import_capfile: it translates a Capistrano 2 or
@@ -52,7 +45,7 @@ func ImportCapfile(words []string, o ImportOptions) error {
 	if in == "" {
 		return errors.New("please specify capfile=PATH (a project directory, its Capfile or config/deploy.rb)")
 	}
-	out, goOut := or(args.Get("output"), roles.DefaultFile), or(args.Get("tasks_output"), "magefiles/capistrano_tasks.go")
+	out, goOut := cmp.Or(args.Get("output"), roles.DefaultFile), cmp.Or(args.Get("tasks_output"), "magefiles/capistrano_tasks.go")
 	project := capfile.Project{Stage: args.Get("stage")}
 	if fi, err := os.Stat(in); err == nil && fi.IsDir() {
 		project.Dir = in
@@ -78,7 +71,7 @@ func ImportCapfile(words []string, o ImportOptions) error {
 		files[goOut] = res.Go
 		wrote += " and " + goOut
 	}
-	if err := writeNew(files, truthy(args.Get("force"))); err != nil {
+	if err := writeNew(files, args.Bool("force")); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s from %s; %d of %d task line(s) became Go; %d line(s) not translated (listed above, and as comments in %s)\n",
@@ -105,11 +98,4 @@ func writeNew(files map[string][]byte, force bool) error {
 		}
 	}
 	return nil
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

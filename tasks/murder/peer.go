@@ -35,7 +35,7 @@ func peer(ctx context.Context) error {
 		return err
 	}
 	local := localTorrent(ctx)
-	size, sealed, err := torrentSize(local)
+	tt, err := readTorrent(local)
 	if err != nil && !tasks.DryRun(ctx) {
 		return err
 	}
@@ -43,22 +43,16 @@ func peer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if sealed && key == nil {
+	if tt.sealed && key == nil {
 		// Refused now, not after every peer has downloaded it all.
 		return fmt.Errorf("torrent %s is of an encrypted archive, and its key is not at %s: run murder:peer where murder:create_torrent ran, with the same tag and temp_path", local, keyFile(ctx))
-	}
-	var torrent []byte
-	if !tasks.DryRun(ctx) {
-		if torrent, err = os.ReadFile(local); err != nil {
-			return err
-		}
 	}
 	// One SSH session a host: the destination checked, the .torrent
 	// written from stdin, the peer started.
 	started := tasks.Each(ctx, tasks.Roles(rolePeer).Step("start peer"), func(ctx context.Context, h *tasks.Host) error {
 		s := settingsOf(ctx, h)
 		line := remote.Command(s.checkDestCmd()...) + " && " + remote.Command(s.startPeerCmd(stall)...)
-		if err := h.WithInput(torrent).Run(ctx, line); err != nil {
+		if err := h.WithInput(tt.data).Run(ctx, line); err != nil {
 			return err
 		}
 		h.Mark("peer started")
@@ -71,7 +65,7 @@ func peer(ctx context.Context) error {
 			return errors.Join(h.Execute(ctx, s.peerStatusCmd(0)...), h.WithInput(key).Execute(ctx, s.extractCmd(key != nil)...))
 		})
 	}
-	followed := follow(ctx, started.OK(), size, len(started), key)
+	followed := follow(ctx, started.OK(), tt.size, len(started), key)
 	if ctx.Err() != nil {
 		var all []*tasks.Host
 		for _, r := range started {
@@ -82,25 +76,41 @@ func peer(ctx context.Context) error {
 	return errors.Join(started.Err(), followed.Err())
 }
 
-// torrentSize reads the local .torrent that peer uploads. One without the
-// SHA-256 that murder:create_torrent records is refused now: every peer
-// would download it, then refuse to extract what it cannot verify whole.
-func torrentSize(path string) (size int64, sealed bool, err error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return 0, false, fmt.Errorf("no torrent at %s on this machine: run murder:create_torrent (or murder:download_torrent) with the same tag first", path)
+// localTransfer is the local .torrent murder:peer hands every peer.
+type localTransfer struct {
+	data   []byte
+	size   int64 // of the archive it describes
+	sealed bool  // the archive is encrypted: extracting needs the key
+}
+
+// readTorrent reads the local .torrent, once, and checks it. One without
+// the SHA-256 that murder:create_torrent records is refused now: every
+// peer would download it, then refuse to extract what it cannot verify
+// whole.
+func readTorrent(path string) (localTransfer, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return localTransfer{}, fmt.Errorf("no torrent at %s on this machine: run murder:create_torrent (or murder:download_torrent) with the same tag first", path)
+	case err == nil && fi.Size() > torrentcheck.MaxSize:
+		return localTransfer{}, fmt.Errorf("torrent %s on this machine is larger than %d bytes; refusing it", path, torrentcheck.MaxSize)
 	}
-	mi, ext, err := torrentcheck.LoadExtension(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0, false, fmt.Errorf("torrent %s on this machine: %w", path, err)
+		return localTransfer{}, fmt.Errorf("torrent %s on this machine: %w", path, err)
+	}
+	mi, ext, err := torrentcheck.Parse(b, path)
+	if err != nil {
+		return localTransfer{}, fmt.Errorf("torrent %s on this machine: %w", path, err)
 	}
 	if ext.SHA256 == "" {
-		return 0, false, fmt.Errorf("torrent %s on this machine records no SHA-256, so the peers could not verify the whole archive and would refuse to extract it: make it with murder:create_torrent", path)
+		return localTransfer{}, fmt.Errorf("torrent %s on this machine records no SHA-256, so the peers could not verify the whole archive and would refuse to extract it: make it with murder:create_torrent", path)
 	}
 	info, err := mi.UnmarshalInfo()
 	if err != nil {
-		return 0, false, fmt.Errorf("torrent %s on this machine: %w", path, err)
+		return localTransfer{}, fmt.Errorf("torrent %s on this machine: %w", path, err)
 	}
-	return info.TotalLength(), ext.Sealed, nil
+	return localTransfer{data: b, size: info.TotalLength(), sealed: ext.Sealed}, nil
 }
 
 // checkReplace refuses unsafe_please_delete with no_tag_directory on a

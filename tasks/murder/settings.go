@@ -50,13 +50,7 @@ func resolve(arg func(string) string, v roles.Vars) settings {
 		}
 		return def
 	}
-	flag := func(name string) bool {
-		switch strings.ToLower(arg(name)) {
-		case "", "0", "false", "no", "off":
-			return false
-		}
-		return true
-	}
+	flag := func(name string) bool { return truthy(arg(name)) }
 	return settings{
 		Tag:             pick("tag", v.DefaultTag),
 		FilesPath:       pick("files_path", v.DefaultSeederFilesPath),
@@ -70,6 +64,16 @@ func resolve(arg func(string) string, v roles.Vars) settings {
 		Sealed:          flag("encrypt") && flag("obfuscate"),
 		Plain:           !flag("encrypt"),
 	}
+}
+
+// truthy reads a flag argument as tasks.Args.Bool does: set and not "0",
+// "false", "no" or "off".
+func truthy(v string) bool {
+	switch strings.ToLower(v) {
+	case "", "0", "false", "no", "off":
+		return false
+	}
+	return true
 }
 
 type destKey struct{}
