@@ -263,3 +263,38 @@ func TestOutputIsPrefixedPerHost(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeoutStartsAfterTheSlot: Host.Timeout bounds the command once it
+// runs, not the wait for a max_hosts slot held by another host's long
+// command, so a busy fleet does not fail healthy hosts as hung.
+func TestTimeoutStartsAfterTheSlot(t *testing.T) {
+	f := taskstest.New(t)
+	f.Respond = func(host, cmd string) (taskstest.Reply, bool) {
+		if cmd == "slow" {
+			time.Sleep(200 * time.Millisecond)
+		}
+		return taskstest.Reply{}, false
+	}
+	name := register(t, func(ctx context.Context) error {
+		hosts, err := tasks.Roles("web").Hosts(ctx)
+		if err != nil || len(hosts) < 2 {
+			return fmt.Errorf("hosts %v: %v", hosts, err)
+		}
+		slow := make(chan struct{})
+		go func() {
+			defer close(slow)
+			_ = hosts[0].Execute(ctx, "slow")
+		}()
+		time.Sleep(20 * time.Millisecond) // the slow command holds the slot
+		err = hosts[1].Timeout(50 * time.Millisecond).Execute(ctx, "quick")
+		<-slow
+		return err
+	})
+	yaml := strings.Replace(fleet, "max_hosts: 2", "max_hosts: 1", 1)
+	if !strings.Contains(yaml, "max_hosts: 1") {
+		t.Fatalf("fleet has no max_hosts to lower:\n%s", fleet)
+	}
+	if out, err := f.Run(t, yaml, name); err != nil {
+		t.Errorf("Run: %v\n%s", err, out)
+	}
+}

@@ -154,6 +154,13 @@ func (h *Host) Capture(ctx context.Context, argv ...string) (string, error) {
 	return strings.TrimSpace(out.String()), err
 }
 
+// Stream runs argv with its standard output written to w as it arrives,
+// not shown to the operator: a feed to follow for as long as it runs (a
+// log, a progress source). Cancelling ctx ends the command on the host.
+func (h *Host) Stream(ctx context.Context, w io.Writer, argv ...string) error {
+	return h.exec(ctx, remote.Command(argv...), w)
+}
+
 // Test runs argv and reports whether it exited 0. The error is for a
 // command that could not run at all (a lost connection), never for a
 // non-zero exit. A dry run reports false.
@@ -224,7 +231,15 @@ func (h *Host) Download(ctx context.Context, remotePath, local string) error {
 // Mark notes that name happened on the host now ("downloaded",
 // "extracted"): report=FILE lists each host's marks, in seconds since the
 // run started. A name already marked on the host keeps its first moment.
-func (h *Host) Mark(name string) { h.sc.run.report.mark(h.server, name, h.sc.run.now()) }
+func (h *Host) Mark(name string) { h.MarkAt(name, h.sc.run.now()) }
+
+// MarkAt notes that name happened on the host at a moment learnt later,
+// such as one the host reported itself.
+func (h *Host) MarkAt(name string, at time.Time) { h.sc.run.report.mark(h.server, name, at) }
+
+// Count adds n to the host's counter name ("bytes from seeder"), which
+// report=FILE lists beside the marks.
+func (h *Host) Count(name string, n int64) { h.sc.run.report.count(h.server, name, n) }
 
 // Info prints a line about the host: ` ** [info :: host] msg`.
 func (h *Host) Info(msg string) { h.sc.run.printf(" ** [info :: %s] %s\n", h, msg) }

@@ -38,6 +38,9 @@ type HostResult struct {
 	// Marks are the moments a task noted on the host (Host.Mark), in
 	// seconds since the run started: "why was host X slow" has an answer.
 	Marks map[string]float64 `json:"marks,omitempty"`
+	// Counts are the host's counters (Host.Count): "where did host X get
+	// its bytes from" has an answer too.
+	Counts map[string]int64 `json:"counts,omitempty"`
 }
 
 func (rep *Report) get(h *roles.Host) *HostResult {
@@ -70,6 +73,17 @@ func (rep *Report) mark(h *roles.Host, name string, at time.Time) {
 	if _, ok := res.Marks[name]; !ok {
 		res.Marks[name] = at.Sub(rep.start).Round(time.Millisecond).Seconds()
 	}
+}
+
+// count adds n to h's counter name.
+func (rep *Report) count(h *roles.Host, name string, n int64) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	res := rep.get(h)
+	if res.Counts == nil {
+		res.Counts = map[string]int64{}
+	}
+	res.Counts[name] += n
 }
 
 // touch records that a function of On ran on h for d.

@@ -38,6 +38,7 @@ var commands = map[string]command{
 	"peer":         {"[flags] TORRENT FILE [IP]", "download FILE, then keep seeding for a while in the background", runPeer},
 	"stop":         {"[flags] KIND [TAG]", "stop a detached tracker, seeder or peer by its pid file", runStop},
 	"status":       {"[flags] KIND TAG", "print the latest report of a detached peer or seeder", runStatus},
+	"swarm-status": {"[flags] < TORRENT", "print a transfer's swarm as the tracker on this host sees it", runSwarmStatus},
 	"register":     {"[flags] TORRENT...", "allow torrents at the local tracker", runRegister},
 	"pack":         {"[flags] SRC DST", "pack directory SRC into the .tgz DST (or copy a file with --file)", runPack},
 	"extract":      {"[flags] ARCHIVE DEST", "verify and extract ARCHIVE into DEST atomically", runExtract},

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/murderfleet/murder/internal/agentproto"
 )
 
 // notifyFD is the descriptor on which a detached worker reports to the
@@ -28,6 +30,7 @@ type detached struct {
 	runDir    string
 	args      []string // the worker's own arguments, after "_worker KIND"
 	noWait    bool     // return once the worker reports "started"
+	stdin     []byte   // handed to the worker on its stdin (a secret: never argv)
 }
 
 func (d detached) pidPath() string { return filepath.Join(d.runDir, procName(d.kind, d.tag)+".pid") }
@@ -93,12 +96,38 @@ func spawnWorker(d detached) (*exec.Cmd, *os.File, error) {
 	cmd.Env = append(os.Environ(), notifyEnv+"=1")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{w} // becomes descriptor 3
+	if d.stdin != nil {
+		in, err := secretPipe(d.stdin)
+		if err != nil {
+			r.Close()
+			return nil, nil, err
+		}
+		defer in.Close()
+		cmd.Stdin = in
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		r.Close()
 		return nil, nil, fmt.Errorf("start worker: %w", err)
 	}
 	return cmd, r, nil
+}
+
+// secretPipe returns the read end of a pipe already holding b and closed
+// for writing: the worker reads b from its stdin whenever it likes, even
+// after this process has exited. b must fit the pipe's buffer (64 KiB on
+// Linux; an identity is under 100 bytes).
+func secretPipe(b []byte) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	if _, err := w.Write(b); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("handing the worker its input: %w", err)
+	}
+	return r, nil
 }
 
 var errWorkerVanished = errors.New("worker closed its report pipe")
@@ -114,7 +143,7 @@ func relayReports(r io.Reader, out io.Writer, noWait bool) error {
 			if noWait {
 				return nil
 			}
-		case line == "ready" || line == "done":
+		case line == "ready" || agentproto.IsDone(line):
 			return nil
 		case strings.HasPrefix(line, "error: "):
 			return errors.New(strings.TrimPrefix(line, "error: "))

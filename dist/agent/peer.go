@@ -1,21 +1,25 @@
 package agent
 
 import (
-	"github.com/murderfleet/murder/dist/archive"
-	"github.com/murderfleet/murder/dist/torrentcheck"
-	"github.com/murderfleet/murder/internal/ctxio"
-	"io"
-
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/murderfleet/murder/dist/archive"
+	"github.com/murderfleet/murder/dist/seal"
+	"github.com/murderfleet/murder/dist/torrentcheck"
+	"github.com/murderfleet/murder/internal/agentproto"
+	"github.com/murderfleet/murder/internal/ctxio"
 )
 
 // runPeer: peer TORRENT FILE [IP]. The download runs in a detached worker
@@ -28,10 +32,9 @@ func runPeer(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if o.torrentStdin {
-		if err := writeTorrentFrom(ctx, env.stdin, o.torrent); err != nil {
-			return err
-		}
+	identity, err := readPeerStdin(ctx, o, env.stdin)
+	if err != nil {
+		return err
 	}
 	if _, err := loadTorrent(o.torrent); err != nil {
 		return err
@@ -40,6 +43,9 @@ func runPeer(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	d := detached{kind: "peer", tag: o.tag, runDir: o.runDir, args: o.args, noWait: o.noWait}
+	if identity != "" {
+		d.stdin = []byte(identity + "\n")
+	}
 	if err := retireSeedingPeer(d); err != nil {
 		return err
 	}
@@ -55,12 +61,42 @@ func parsePeer(args []string) (*seedOpts, error) {
 	fs.DurationVar(&o.seedTime, "seed-time", 30*time.Second, "keep seeding this long after the download completes")
 	fs.BoolVar(&o.noWait, "no-wait", false, "return once the download is under way; follow it with `status peer TAG`")
 	fs.BoolVar(&o.torrentStdin, "torrent-stdin", false, "first write TORRENT from stdin (checked, owner-only, atomically): upload and start in one SSH session")
+	fs.StringVar(&o.extractTo, "extract", "", "once FILE is verified, extract it into this directory (or file) before reporting done")
+	fs.StringVar(&o.extractMode, "extract-mode", "tree", "how --extract treats its destination, as extract's flags: tree, merge, replace or file")
+	fs.BoolVar(&o.identityStdin, "identity-stdin", false, "the age identity that --extract decrypts with is stdin's first line (before the torrent of --torrent-stdin)")
 	rest, err := parseFlags(fs, args, 2, 3)
 	if err != nil {
 		return nil, err
 	}
+	switch {
+	case !slices.Contains([]string{"tree", "merge", "replace", "file"}, o.extractMode):
+		return nil, usagef("--extract-mode %q: want tree, merge, replace or file", o.extractMode)
+	case o.identityStdin && o.extractTo == "":
+		return nil, usagef("--identity-stdin needs --extract")
+	}
 	o.positional(rest, args)
 	return o, nil
+}
+
+// readPeerStdin reads what the controller sends a starting peer: the age
+// identity's line, then the .torrent, as their flags ask.
+func readPeerStdin(ctx context.Context, o *seedOpts, stdin io.Reader) (identity string, err error) {
+	br := bufio.NewReader(stdin)
+	if o.identityStdin {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return "", fmt.Errorf("reading the identity on stdin: %w", err)
+		}
+		if identity, err = seal.ReadIdentity("-", strings.NewReader(line)); err != nil {
+			return "", err
+		}
+	}
+	if o.torrentStdin {
+		if err := writeTorrentFrom(ctx, br, o.torrent); err != nil {
+			return "", err
+		}
+	}
+	return identity, nil
 }
 
 // checkDestDir fails early when FILE's directory does not exist or is not
@@ -85,10 +121,11 @@ func checkDestDir(file string) error {
 func peerWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (err error) {
 	rep.status = detached{kind: "peer", tag: o.tag, runDir: o.runDir}.statusPath()
 	release := func() {}
+	var result string
 	defer func() {
 		// The result first: `status` takes a missing pid file beside a
 		// progress line for a worker that died without one.
-		rep.finish("done", err)
+		rep.finish(result, err)
 		release()
 	}()
 	release, err = holdPidFile(o.runDir, "peer", o.tag)
@@ -113,16 +150,59 @@ func peerWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (err
 		return err
 	}
 	defer sw.close()
-	if err := download(ctx, o, tf, sw, ip, resume, rep); err != nil {
+	if result, err = fetchAndExtract(ctx, o, tf, sw, ip, resume, rep); err != nil {
 		return err
 	}
-	rep.finish("done", nil)
+	rep.finish(result, nil)
 	waitCtx(ctx, o.seedTime)
 	return nil
 }
 
-// download fetches and verifies the whole torrent.
-func download(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swarm, ip net.IP, resume bool, rep *reporter) error {
+// fetchAndExtract downloads and verifies the torrent, extracts it when
+// --extract asks, and returns the result line: when each step ended, and
+// where the bytes came from.
+func fetchAndExtract(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swarm, ip net.IP, resume bool, rep *reporter) (string, error) {
+	// The extraction checks the archive's SHA-256 as it reads it, before
+	// anything reaches the destination: a pass of its own first would
+	// read the archive twice.
+	hashed := o.extractTo == ""
+	if err := download(ctx, o, tf, sw, ip, resume, hashed, rep); err != nil {
+		return "", err
+	}
+	res := agentproto.PeerDone{
+		FirstByte:  time.Duration(sw.src.firstByte.Load()),
+		Downloaded: time.Since(sw.src.start),
+		FromSeeder: sw.src.fromSeeder.Load(),
+		FromPeers:  sw.src.fromPeers.Load(),
+	}
+	if o.extractTo != "" {
+		rep.progress("extracting into %s", o.extractTo)
+		if err := extractDownload(ctx, o); err != nil {
+			return "", fmt.Errorf("extract: %w", err)
+		}
+		res.Extracted = time.Since(sw.src.start)
+	}
+	return res.Format(), nil
+}
+
+// extractDownload is peer --extract: what `extract` would do with the
+// verified download, done by the peer itself, so a fleet extracts the
+// moment each host is ready instead of waiting for the controller.
+func extractDownload(ctx context.Context, o *seedOpts) error {
+	want, err := expectedSums(o.file, o.torrent, "")
+	if err != nil {
+		return err
+	}
+	if o.extractMode == "file" {
+		return extractFile(ctx, o.file, o.extractTo, o.identity, want)
+	}
+	return extractTree(ctx, o.file, o.extractTo, o.identity, want,
+		treeMode{merge: o.extractMode == "merge", replace: o.extractMode == "replace"})
+}
+
+// download fetches and verifies the whole torrent; hashed: and checks the
+// whole file's SHA-256 too.
+func download(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swarm, ip net.IP, resume, hashed bool, rep *reporter) error {
 	cl, t := sw.cl, sw.t
 	start := time.Now()
 	if resume {
@@ -151,7 +231,7 @@ func download(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swarm, ip n
 	if err := awaitComplete(ctx, o, sw, writeErr, rep); err != nil {
 		return err
 	}
-	if err := finishFile(ctx, o.file, tf); err != nil {
+	if err := finishFile(ctx, o.file, tf, hashed); err != nil {
 		return err
 	}
 	secs := time.Since(start).Seconds()
@@ -198,11 +278,11 @@ func awaitComplete(ctx context.Context, o *seedOpts, sw *swarm, writeErr <-chan 
 // finishFile makes sure the completed data is at FILE (anacrolix renames
 // FILE.part when the last piece is written), owner-only, and checks the
 // SHA-256 that make-torrent recorded, if any.
-func finishFile(ctx context.Context, file string, tf *torrentFile) error {
+func finishFile(ctx context.Context, file string, tf *torrentFile, hashed bool) error {
 	if err := awaitPromotion(ctx, file); err != nil {
 		return err
 	}
-	if tf.ext.SHA256 == "" {
+	if tf.ext.SHA256 == "" || !hashed {
 		return nil
 	}
 	sum, err := ctxio.FileSHA256(ctx, file)
@@ -255,7 +335,7 @@ func diskError(err error) error {
 // still downloading is left alone (startDetached then reports it running).
 func retireSeedingPeer(d detached) error {
 	b, err := os.ReadFile(d.statusPath())
-	if err != nil || strings.TrimSpace(string(b)) != "done" {
+	if err != nil || !agentproto.IsDone(strings.TrimSpace(string(b))) {
 		return nil
 	}
 	if err := stopOne(d.pidPath(), 5*time.Second); err != nil && !errors.Is(err, errNotRunning) {

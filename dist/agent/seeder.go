@@ -12,14 +12,18 @@ import (
 
 // seedOpts are the arguments of seeder and peer.
 type seedOpts struct {
-	swarm           swarmFlags
-	torrent, file   string
-	ip              string
-	tag, runDir     string
-	detach, noWait  bool
-	torrentStdin    bool // peer: TORRENT's content comes on stdin
-	stall, seedTime time.Duration
-	args            []string // as given, for the worker
+	swarm          swarmFlags
+	torrent, file  string
+	ip             string
+	tag, runDir    string
+	detach, noWait bool
+	torrentStdin   bool // peer: TORRENT's content comes on stdin
+	// peer --extract: the worker extracts its download itself.
+	extractTo, extractMode string
+	identityStdin          bool   // peer: the age identity is stdin's first line
+	identity               string // the worker's, read from its stdin
+	stall, seedTime        time.Duration
+	args                   []string // as given, for the worker
 }
 
 func (o *seedOpts) register(fs *flag.FlagSet) {

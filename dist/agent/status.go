@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/murderfleet/murder/internal/agentproto"
 )
 
 // runStatus: status KIND TAG prints the latest report of a detached worker
@@ -93,5 +95,5 @@ func readStatus(d detached) (line string, final bool, err error) {
 		return "", false, err
 	}
 	line = strings.TrimSpace(string(b))
-	return line, line == "done" || strings.HasPrefix(line, "error: "), nil
+	return line, agentproto.IsDone(line) || strings.HasPrefix(line, "error: "), nil
 }

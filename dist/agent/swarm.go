@@ -298,13 +298,22 @@ type swarm struct {
 	t   *torrent.Torrent
 	st  storage.ClientImplCloser
 	log io.Writer // the process's log (a detached worker's log file)
+	src *sources  // a peer's: where its bytes came from
 }
 
 // joinSwarm stores tf's data at file (see fileStorage), starts a client
 // announcing ip and adds the torrent.
 func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, known bool) (*swarm, error) {
 	st := fileStorage(o.file, &tf.info, tf.mi.HashInfoBytes(), partFiles, known)
-	cl, err := torrent.NewClient(clientConfig(o.swarm, ip, st, env.stderr))
+	cfg := clientConfig(o.swarm, ip, st, env.stderr)
+	src := &sources{}
+	if partFiles { // a peer
+		cfg.Bep20 = peerBep20
+		src.watch(cfg)
+	} else {
+		cfg.Bep20 = seederBep20
+	}
+	cl, err := torrent.NewClient(cfg)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("BitTorrent client: %w", err)
@@ -315,7 +324,7 @@ func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, 
 		st.Close()
 		return nil, err
 	}
-	return &swarm{cl: cl, t: t, st: st, log: env.stderr}, nil
+	return &swarm{cl: cl, t: t, st: st, log: env.stderr, src: src}, nil
 }
 
 // noteBadPieces logs pieces that failed their hash check since the last

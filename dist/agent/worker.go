@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+
+	"github.com/murderfleet/murder/dist/seal"
 )
 
 // workers are the detached modes, started as "_worker KIND --run-dir D
@@ -11,6 +13,11 @@ var workers = map[string]func(ctx context.Context, env *runEnv, args []string) e
 		o, err := parsePeer(args)
 		if err != nil {
 			return err
+		}
+		if o.identityStdin {
+			if o.identity, err = seal.ReadIdentity("-", env.stdin); err != nil {
+				return err
+			}
 		}
 		return peerWork(ctx, env, o, newReporter(env.stdout))
 	},

@@ -129,3 +129,7 @@ func urlToken(raw string) (string, error) {
 	}
 	return token, nil
 }
+
+// TorrentToken is the transfer token mi's announce URLs carry ("" for a
+// tokenless torrent): what opens the tracker's /status for that transfer.
+func TorrentToken(mi *metainfo.MetaInfo) (string, error) { return torrentToken(mi) }

@@ -78,8 +78,10 @@ func (s settings) checkDestCmd() []string {
 	return append(argv, s.dest())
 }
 
-// startPeerCmd starts the peer; the .torrent comes on its stdin.
-func (s settings) startPeerCmd(stall string) []string {
+// startPeerCmd starts the peer, which extracts the archive itself once it
+// holds it verified; the .torrent comes on its stdin, after the key's line
+// when keyed.
+func (s settings) startPeerCmd(stall string, keyed bool) []string {
 	argv := []string{s.agent(), "peer", "--no-wait", "--torrent-stdin", "--run-dir", s.runDir(), "--tag", s.Tag}
 	if s.Sealed {
 		argv = append(argv, "--require-encryption")
@@ -87,7 +89,30 @@ func (s settings) startPeerCmd(stall string) []string {
 	if stall != "" {
 		argv = append(argv, "--stall-timeout", stall)
 	}
+	argv = append(argv, "--extract", s.dest(), "--extract-mode", s.extractMode())
+	if keyed {
+		argv = append(argv, "--identity-stdin")
+	}
 	return append(argv, s.torrent(), s.filename())
+}
+
+// extractMode is how the extraction treats the destination.
+func (s settings) extractMode() string {
+	switch {
+	case s.PathIsFile:
+		return "file"
+	case s.UnsafeDelete:
+		return "replace"
+	case s.NoTagDirectory:
+		return "merge"
+	}
+	return "tree"
+}
+
+// swarmStatusCmd follows the transfer's swarm at its tracker; the
+// .torrent (whose token opens the tracker's status) comes on stdin.
+func (s settings) swarmStatusCmd(every time.Duration) []string {
+	return []string{s.agent(), "swarm-status", "--every", every.String()}
 }
 
 // peerStatusCmd asks for the peer's state, first waiting up to wait for
@@ -98,23 +123,6 @@ func (s settings) peerStatusCmd(wait time.Duration) []string {
 		argv = append(argv, "--wait", wait.String())
 	}
 	return append(argv, "peer", s.Tag)
-}
-
-// extractCmd unpacks TAG.tgz; keyed, it reads the key on stdin.
-func (s settings) extractCmd(keyed bool) []string {
-	argv := []string{s.agent(), "extract", "--torrent", s.torrent()}
-	if keyed {
-		argv = append(argv, "--identity-file", "-")
-	}
-	switch {
-	case s.PathIsFile:
-		argv = append(argv, "--file")
-	case s.UnsafeDelete:
-		argv = append(argv, "--replace")
-	case s.NoTagDirectory:
-		argv = append(argv, "--merge")
-	}
-	return append(argv, s.filename(), s.dest())
 }
 
 func (s settings) stopPeeringCmd() []string {

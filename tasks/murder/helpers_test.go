@@ -163,10 +163,10 @@ func writeTorrent(t *testing.T, dir, tag string) int64 {
 	return int64(len(data))
 }
 
-// setPollEvery makes murder:peer poll quickly for the test's duration.
-// Tests that call it must not run in parallel.
+// setPollEvery makes murder:peer tick, and wait on each host, for d for
+// the test's duration. Tests that call it must not run in parallel.
 func setPollEvery(t *testing.T, d time.Duration) {
-	old := pollEvery
-	pollEvery = d
-	t.Cleanup(func() { pollEvery = old })
+	oldPoll, oldWait := pollEvery, finishWait
+	pollEvery, finishWait = d, d
+	t.Cleanup(func() { pollEvery, finishWait = oldPoll, oldWait })
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/murderfleet/murder/internal/agentproto"
+	"github.com/murderfleet/murder/tasks"
 	"github.com/murderfleet/murder/tasks/remote"
 	"github.com/murderfleet/murder/tasks/taskstest"
 )
@@ -27,29 +29,37 @@ func peerRun(t *testing.T, words ...string) (*taskstest.Fleet, []string, string)
 
 func TestPeer(t *testing.T) {
 	f, words, tmp := peerRun(t)
+	scriptStatus(f, "", "progress have=512 total=1024",
+		"done first_byte=0.100 downloaded=1.000 extracted=1.500 from_seeder=300 from_peers=724")
 	out, rep, err := runReport(t, f, fleetYAML, "murder:peer", words...)
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out)
 	}
 	torrent, tgz := tmp+"/Deploy1.tgz.torrent", tmp+"/Deploy1.tgz"
-	status := agent + " status --run-dir /opt/murder/run peer Deploy1"
+	status := agent + " status --run-dir /opt/murder/run --wait 1ms peer Deploy1"
 	want := []string{
-		// One session: the check, the .torrent on stdin, the start.
+		// One session: the check, the .torrent on stdin, the start of a
+		// peer that extracts by itself.
 		agent + " prepare --check --require-empty /srv/app/Deploy1 && " +
-			agent + " peer --no-wait --torrent-stdin --run-dir /opt/murder/run --tag Deploy1 --require-encryption " + torrent + " " + tgz,
+			agent + " peer --no-wait --torrent-stdin --run-dir /opt/murder/run --tag Deploy1 --require-encryption --extract /srv/app/Deploy1 --extract-mode tree " + torrent + " " + tgz,
 		status, // progress have=512
 		status, // done
-		agent + " extract --torrent " + torrent + " " + tgz + " /srv/app/Deploy1",
 	}
+	feed := agent + " swarm-status --every 1ms"
 	for _, op := range f.Log() {
-		if strings.Contains(op.Op, "--torrent-stdin") && !strings.HasPrefix(op.Input, "d8:announce") {
-			t.Errorf("%s: the start got %q on stdin, want the .torrent", op.Host, op.Input)
+		if (strings.Contains(op.Op, "--torrent-stdin") || op.Op == feed) && !strings.HasPrefix(op.Input, "d8:announce") {
+			t.Errorf("%s: %q got %q on stdin, want the .torrent", op.Host, op.Op, op.Input)
 		}
 	}
 	for _, h := range allPeers {
-		if got := f.Ops(h); !slices.Equal(got, want) {
+		got := slices.DeleteFunc(f.Ops(h), func(op string) bool { return op == feed })
+		if !slices.Equal(got, want) {
 			t.Errorf("%s ran\n %q\nwant\n %q", h, got, want)
 		}
+	}
+	// The progress comes from the tracker's host, in one session.
+	if got := f.HostsRunning(feed); !slices.Equal(got, []string{"w01"}) {
+		t.Errorf("progress followed on %q, want the tracker's host w01 once", got)
 	}
 	if got := f.Ops("db1"); len(got) != 0 {
 		t.Errorf("db1 (no_release) ran %q", got)
@@ -59,16 +69,27 @@ func TestPeer(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
 	}
-	if len(rep.Hosts) != len(allPeers) {
-		t.Errorf("report hosts = %+v, want the 4 peers", rep.Hosts)
+	checkPeerReport(t, rep.Hosts)
+}
+
+// checkPeerReport: each peer's marks are in order, the host's own moments
+// placed after its start, and its bytes' sources are counted.
+func checkPeerReport(t *testing.T, hosts []tasks.HostResult) {
+	t.Helper()
+	if len(hosts) != len(allPeers) {
+		t.Errorf("report hosts = %+v, want the 4 peers", hosts)
 	}
-	for _, h := range rep.Hosts {
+	for _, h := range hosts {
 		if !h.OK {
 			t.Errorf("host %+v not ok", h)
 		}
 		m := h.Marks
-		if !(m["peer started"] <= m["first bytes seen"] && m["first bytes seen"] <= m["downloaded"] && m["downloaded"] <= m["extracted"]) || len(m) != 4 {
-			t.Errorf("host %s: marks %v, want peer started <= first bytes seen <= downloaded <= extracted", h.Host, m)
+		start := m["peer started"]
+		if len(m) != 5 || m["first byte"] != start+0.1 || m["downloaded"] != start+1 || m["extracted"] != start+1.5 || m["result seen"] < start {
+			t.Errorf("host %s: marks %v, want first byte, downloaded, extracted 0.1, 1 and 1.5 s after the start", h.Host, m)
+		}
+		if c := h.Counts; c["bytes from seeder"] != 300 || c["bytes from peers"] != 724 {
+			t.Errorf("host %s: counts %v, want 300 bytes from the seeder and 724 from peers", h.Host, c)
 		}
 	}
 }
@@ -81,7 +102,6 @@ func TestPeerFailures(t *testing.T) {
 		setup   func(f *taskstest.Fleet)
 		step    string // the step w02 fails in
 		message string
-		tried   bool // w02 attempted the extraction
 	}{
 		{
 			name: "stalled swarm",
@@ -108,16 +128,9 @@ func TestPeerFailures(t *testing.T) {
 			step:  "start peer", message: "connect w02:22: timed out after 10s",
 		},
 		{
-			name: "extraction fails",
-			setup: func(f *taskstest.Fleet) {
-				f.Respond = func(host, cmd string) (taskstest.Reply, bool) {
-					if host == "w02" && strings.Contains(cmd, " extract ") {
-						return taskstest.Reply{Stderr: "murder-agent extract: no space left on device\n", Code: 1}, true
-					}
-					return taskstest.Reply{}, false
-				}
-			},
-			step: "peer", message: "extract: extract: no space left on device (exit status 1)", tried: true,
+			name:  "extraction fails",
+			setup: func(f *taskstest.Fleet) { scriptStatus(f, "w02", "error: extract: no space left on device") },
+			step:  "peer", message: "extract: no space left on device",
 		},
 		{
 			name: "status command fails",
@@ -141,12 +154,8 @@ func TestPeerFailures(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("Run = %v, want an error with %q", err, want)
 			}
-			wantExtract := []string{"w01", "w03", "w04"}
-			if tt.tried {
-				wantExtract = allPeers
-			}
-			if got := f.HostsRunning(" extract "); !slices.Equal(got, wantExtract) {
-				t.Errorf("extracted on %q, want %q", got, wantExtract)
+			if got := f.HostsRunning(" status "); slices.Contains(got, "w02") != (tt.step == "peer") {
+				t.Errorf("asked for results on %q: w02 included only if it started", got)
 			}
 			for _, w := range []string{" ** 1 of 4 host(s) FAILED:\n", fmt.Sprintf(" **   w02: %s: %s\n", tt.step, tt.message), "murder:peer FAILED"} {
 				if !strings.Contains(out, w) {
@@ -174,7 +183,7 @@ func TestPeerNoHostLeft(t *testing.T) {
 			if got := f.Ops("db1"); len(got) != 0 {
 				t.Errorf("db1 (no_release) ran %q", got)
 			}
-			for _, later := range []string{" status ", " extract "} {
+			for _, later := range []string{" status ", " swarm-status "} {
 				if got := f.HostsRunning(later); len(got) != 0 {
 					t.Errorf("%s ran on %q after every peer failed", later, got)
 				}
@@ -185,67 +194,32 @@ func TestPeerNoHostLeft(t *testing.T) {
 	}
 }
 
-// TestPeerLongPoll: a fleet within max_hosts waits on each host for its
-// peer's result (status --wait), the first wait short.
-func TestPeerLongPoll(t *testing.T) {
-	f, words, _ := peerRun(t)
-	yaml := strings.Replace(fleetYAML, "max_hosts: 2", "max_hosts: 10", 1)
-	out, err := run(t, f, yaml, "murder:peer", words...)
-	if err != nil {
-		t.Fatalf("Run: %v\n%s", err, out)
-	}
-	status := agent + " status --run-dir /opt/murder/run --wait %s peer Deploy1"
-	for _, h := range allPeers {
-		ops := f.Ops(h)
-		if len(ops) != 4 || ops[1] != fmt.Sprintf(status, "1ms") || ops[2] != fmt.Sprintf(status, "10ms") || !strings.Contains(ops[3], " extract ") {
-			t.Errorf("%s ran %q, want status --wait 1ms, then --wait 10ms, then extract", h, ops)
-		}
-	}
-}
-
 // TestPeerHungHost: a host whose status does not answer within three SSH
-// timeouts fails with words that say so; no host extracts.
+// timeouts (and the wait it was asked for) fails with words that say so.
 func TestPeerHungHost(t *testing.T) {
 	f, words, _ := peerRun(t)
 	f.Delay = 100 * time.Millisecond
 	yaml := strings.Replace(fleetYAML, "max_hosts: 2", "max_hosts: 2\n  timeout: 5ms", 1)
 	_, err := run(t, f, yaml, "murder:peer", words...)
 	for _, h := range allPeers {
-		want := "host " + h + ": peer: status: no answer within 15ms (host hung or cut off)"
+		want := "host " + h + ": peer: status: no answer within 16ms (host hung or cut off)"
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Run = %v, want an error with %q", err, want)
 		}
 	}
-	if got := f.HostsRunning(" extract "); len(got) != 0 {
-		t.Errorf("extracted on %q", got)
-	}
 }
 
-// TestPeerPollWaitsForASlot: a poll's time limit (three SSH timeouts) is
-// for the host to answer, not for a free max_hosts slot: a fleet larger
-// than max_hosts whose slots are held by long extractions must not fail
-// its healthy peers as hung.
-func TestPeerPollWaitsForASlot(t *testing.T) {
-	const yaml = `
-set: { remote_murder_path: /opt/murder }
-roles:
-  app: [w01, w02]
-ssh: { user: deploy, max_hosts: 1, timeout: 5ms }
-`
+// TestPeerFeedNeedsTwoSlots: with max_hosts 1 the tracker's progress
+// feed, which holds a slot throughout, is not started: the results alone
+// would wait behind it.
+func TestPeerFeedNeedsTwoSlots(t *testing.T) {
 	f, words, _ := peerRun(t)
-	scriptStatus(f, "w01", "done")
-	scriptStatus(f, "w02", "progress have=1 total=60000", "progress have=2 total=60000", "progress have=3 total=60000", "done")
-	f.Respond = func(host, cmd string) (taskstest.Reply, bool) {
-		if host == "w01" && strings.Contains(cmd, " extract ") {
-			time.Sleep(200 * time.Millisecond) // a large archive: the only slot is held
-		}
-		return taskstest.Reply{}, false
-	}
+	yaml := strings.Replace(fleetYAML, "max_hosts: 2", "max_hosts: 1", 1)
 	if out, err := run(t, f, yaml, "murder:peer", words...); err != nil {
 		t.Errorf("Run: %v\n%s", err, out)
 	}
-	if got := f.HostsRunning(" extract "); !slices.Equal(got, []string{"w01", "w02"}) {
-		t.Errorf("extracted on %q, want w01 and w02", got)
+	if got := f.HostsRunning(" swarm-status "); len(got) != 0 {
+		t.Errorf("progress followed on %q with max_hosts 1", got)
 	}
 }
 
@@ -261,7 +235,7 @@ func TestPeerWithoutLocalTorrent(t *testing.T) {
 }
 
 // TestPeerOneSwarm: with a fleet far larger than max_hosts, every peer is
-// started before any is followed to extraction, so all of them download
+// started before any is asked for its result, so all of them download
 // from each other at once instead of in waves of max_hosts.
 func TestPeerOneSwarm(t *testing.T) {
 	var yaml strings.Builder
@@ -278,24 +252,21 @@ func TestPeerOneSwarm(t *testing.T) {
 		t.Fatalf("Run: %v\n%s", err, out)
 	}
 	ops := f.Ops("")
-	lastStart, firstExtract, starts, extracts := -1, -1, 0, 0
+	lastStart, firstAsk, starts := -1, -1, 0
 	for i, op := range ops {
 		switch {
 		case strings.Contains(op, " peer --no-wait "):
 			lastStart = i
 			starts++
-		case strings.Contains(op, " extract "):
-			if firstExtract < 0 {
-				firstExtract = i
-			}
-			extracts++
+		case strings.Contains(op, " status ") && firstAsk < 0:
+			firstAsk = i
 		}
 	}
-	if starts != 250 || extracts != 250 {
-		t.Fatalf("%d peers started and %d extracted, want 250 each", starts, extracts)
+	if starts != 250 {
+		t.Fatalf("%d peers started, want 250", starts)
 	}
-	if lastStart > firstExtract {
-		t.Errorf("peer %d was started (op %d) after the first extraction (op %d): waves, not one swarm", starts, lastStart, firstExtract)
+	if lastStart > firstAsk {
+		t.Errorf("peer %d was started (op %d) after the first ask (op %d): waves, not one swarm", starts, lastStart, firstAsk)
 	}
 	if n := f.MaxInFlight(); n > 10 {
 		t.Errorf("%d commands in flight, max_hosts is 10", n)
@@ -326,9 +297,6 @@ func TestPeerInterrupted(t *testing.T) {
 		"; " + remote.Command(agent, "clean", tmp+"/Deploy1.tgz", tmp+"/Deploy1.tgz.torrent", tmp+"/Deploy1.tgz.part")
 	if got := f.HostsRunning(stop); !slices.Equal(got, allPeers) {
 		t.Errorf("stopped peers on %q, want all", got)
-	}
-	if got := f.HostsRunning(" extract "); len(got) != 0 {
-		t.Errorf("extracted on %q after the interrupt", got)
 	}
 }
 
@@ -361,43 +329,41 @@ func TestProgressLine(t *testing.T) {
 	}
 }
 
-func TestPollGap(t *testing.T) {
-	at := time.Unix(1000, 0)
-	for _, tt := range []struct {
-		name      string
-		prev, cur pollMark
-		want      time.Duration
-	}{
-		{"first answer", pollMark{}, pollMark{10, at}, pollEvery},
-		{"no progress", pollMark{10, at}, pollMark{10, at.Add(time.Second)}, pollEvery},
-		{"far from done", pollMark{0, at}, pollMark{2, at.Add(time.Second)}, maxPollGaps * pollEvery}, // 49 s left: capped
-		{"half the rest", pollMark{0, at}, pollMark{20, at.Add(time.Second)}, 2 * time.Second},        // 80 B left at 20 B/s: 4 s
-		{"near the end", pollMark{0, at}, pollMark{95, at.Add(time.Second)}, pollEvery},
-	} {
-		if got := pollGap(100, tt.prev, tt.cur); got != tt.want {
-			t.Errorf("%s: pollGap = %v, want %v", tt.name, got, tt.want)
-		}
+// TestFollowerSum: finished hosts count whole, unfinished ones as they
+// last answered, and the tracker's view wins when it says more.
+func TestFollowerSum(t *testing.T) {
+	f := &follower{size: 100, seeders: 1, have: map[string]int64{"a": 40, "b": 20}, done: 1}
+	if bytes, done := f.sum(4); bytes != 160 || done != 1 {
+		t.Errorf("sum = %d B, %d done; want 160 B, 1 done", bytes, done)
+	}
+	// The seeder and two finished peers are seeds; two peers miss 30 B.
+	f.swarm, f.swarmKnown = agentproto.Swarm{Seeds: 3, Leechers: 2, Left: 30}, true
+	if bytes, _ := f.sum(4); bytes != 370 {
+		t.Errorf("sum with the tracker's view = %d B, want 370", bytes)
+	}
+	// Never more than the whole fleet's share.
+	f.swarm = agentproto.Swarm{Seeds: 9, Leechers: 0}
+	if bytes, _ := f.sum(4); bytes != 400 {
+		t.Errorf("sum capped = %d B, want 400", bytes)
 	}
 }
 
-// TestFollowerSum: the fleet's rate is the sum of the unfinished hosts'
-// own rates, whenever each last answered; a finished host counts whole.
-func TestFollowerSum(t *testing.T) {
+func TestRateWindow(t *testing.T) {
 	at := time.Unix(1000, 0)
-	if got := markRate(pollMark{}, pollMark{10, at}); got != 0 {
-		t.Errorf("markRate of a first answer = %v, want 0", got)
+	var w rateWindow
+	if got := w.add(at, 0); got != 0 {
+		t.Errorf("first sample: rate %v, want 0", got)
 	}
-	if got := markRate(pollMark{10, at}, pollMark{30, at.Add(2 * time.Second)}); got != 10 {
-		t.Errorf("markRate = %v, want 10", got)
+	w.add(at.Add(2*time.Second), 100)
+	if got := w.add(at.Add(4*time.Second), 400); got != 100 {
+		t.Errorf("rate = %v, want 100 B/s over 4 s", got)
 	}
-	f := &follower{size: 100,
-		marks: map[string]hostMarks{
-			"a": {prev: pollMark{0, at}, cur: pollMark{40, at.Add(4 * time.Second)}},          // 10 B/s
-			"b": {prev: pollMark{10, at}, cur: pollMark{20, at.Add(2 * time.Second)}},         // 5 B/s
-			"c": {prev: pollMark{20, at}, cur: pollMark{90, at.Add(time.Second)}, done: true}, // finished: whole, no rate
-		}}
-	bytes, rate, done := f.sum()
-	if bytes != 160 || rate != 15 || done != 1 {
-		t.Errorf("sum = %d B at %v B/s, %d done; want 160 B at 15 B/s, 1 done", bytes, rate, done)
+	// Samples older than the span are dropped: a stall shows as a
+	// falling rate, not as the run's average.
+	for i := 5; i <= 30; i++ {
+		w.add(at.Add(time.Duration(i)*time.Second), 400)
+	}
+	if got := w.add(at.Add(31*time.Second), 400); got != 0 {
+		t.Errorf("rate after a long stall = %v, want 0", got)
 	}
 }

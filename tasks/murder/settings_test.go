@@ -123,14 +123,14 @@ func TestDest(t *testing.T) {
 		dest                  string
 		noTag, isFile, unsafe bool
 		want                  string
-		wantExtractFlag       string
+		wantMode              string
 	}{
-		{dest: "/srv/app", want: "/srv/app/Deploy1"},
-		{dest: "/srv/app/", want: "/srv/app/Deploy1"},
-		{dest: "/srv/app", unsafe: true, want: "/srv/app/Deploy1", wantExtractFlag: "--replace"},
-		{dest: "/srv/app", noTag: true, want: "/srv/app", wantExtractFlag: "--merge"},
-		{dest: "/srv/app.jar", isFile: true, want: "/srv/app.jar", wantExtractFlag: "--file"},
-		{dest: "/srv/app.jar", isFile: true, noTag: true, want: "/srv/app.jar", wantExtractFlag: "--file"},
+		{dest: "/srv/app", want: "/srv/app/Deploy1", wantMode: "tree"},
+		{dest: "/srv/app/", want: "/srv/app/Deploy1", wantMode: "tree"},
+		{dest: "/srv/app", unsafe: true, want: "/srv/app/Deploy1", wantMode: "replace"},
+		{dest: "/srv/app", noTag: true, want: "/srv/app", wantMode: "merge"},
+		{dest: "/srv/app.jar", isFile: true, want: "/srv/app.jar", wantMode: "file"},
+		{dest: "/srv/app.jar", isFile: true, noTag: true, want: "/srv/app.jar", wantMode: "file"},
 	}
 	for _, tt := range tests {
 		s := normalSettings()
@@ -139,14 +139,12 @@ func TestDest(t *testing.T) {
 		if got := s.dest(); got != tt.want {
 			t.Errorf("%s: dest() = %q, want %q", name, got, tt.want)
 		}
-		argv := s.extractCmd(false)
-		if argv[len(argv)-1] != tt.want {
-			t.Errorf("%s: extract goes to %q, want %q", name, argv[len(argv)-1], tt.want)
+		argv := s.startPeerCmd("", false)
+		if i := slices.Index(argv, "--extract"); i < 0 || argv[i+1] != tt.want {
+			t.Errorf("%s: the peer extracts per %q, want into %q", name, argv, tt.want)
 		}
-		for _, f := range []string{"--replace", "--merge", "--file"} {
-			if got, want := slices.Contains(argv, f), f == tt.wantExtractFlag; got != want {
-				t.Errorf("%s: extract %q: flag %s present=%v, want %v", name, argv, f, got, want)
-			}
+		if i := slices.Index(argv, "--extract-mode"); i < 0 || argv[i+1] != tt.wantMode {
+			t.Errorf("%s: the peer extracts per %q, want --extract-mode %s", name, argv, tt.wantMode)
 		}
 		// Only a fresh tag directory must be empty; merging, replacing or
 		// writing a single file accept an existing destination.

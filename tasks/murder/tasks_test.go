@@ -139,11 +139,10 @@ func TestDryRunDialsNothing(t *testing.T) {
 		// No local .torrent is needed to see what peer would do.
 		{"murder:peer", []string{"tag=Deploy1", "destination_path=/srv/app", "temp_path=" + tmp}, []string{
 			"  * [dry-run :: w03] " + agent + " prepare --check --require-empty /srv/app/Deploy1 && " +
-				agent + " peer --no-wait --torrent-stdin --run-dir /opt/murder/run --tag Deploy1 --require-encryption " + tmp + "/Deploy1.tgz.torrent " + tmp + "/Deploy1.tgz\n",
+				agent + " peer --no-wait --torrent-stdin --run-dir /opt/murder/run --tag Deploy1 --require-encryption --extract /srv/app/Deploy1 --extract-mode tree " + tmp + "/Deploy1.tgz.torrent " + tmp + "/Deploy1.tgz\n",
 			// Hosts print at once: another host's line may come between these two.
-			" ** [info :: w03] until done, every 1s:\n",
-			"  * [dry-run :: w03] " + agent + " status --run-dir /opt/murder/run peer Deploy1\n",
-			"  * [dry-run :: w03] " + agent + " extract --torrent " + tmp + "/Deploy1.tgz.torrent " + tmp + "/Deploy1.tgz /srv/app/Deploy1\n",
+			" ** [info :: w03] until it has downloaded and extracted:\n",
+			"  * [dry-run :: w03] " + agent + " status --run-dir /opt/murder/run --wait 1s peer Deploy1\n",
 		}},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/murderfleet/murder/internal/agentproto"
 )
 
 // Model is what the simulated agents assume about the swarm: every peer
@@ -45,6 +47,7 @@ const (
 	KCheck       Kind = "prepare-check"
 	KPeer        Kind = "peer"
 	KStatus      Kind = "status"
+	KSwarm       Kind = "swarm-status"
 	KExtract     Kind = "extract"
 	KStop        Kind = "stop"
 	KClean       Kind = "clean"
@@ -143,6 +146,11 @@ func (a *Agent) handleArgv(argv []string, stdin []byte) (Kind, Reply) {
 		return KPeer, Reply{}
 	case "status":
 		return KStatus, a.status(args)
+	case "swarm-status":
+		// The tracker's view of the swarm, once: the simulated tracker
+		// keeps no swarm, and one line is all the controller needs to
+		// take the feed as working.
+		return KSwarm, Reply{Stdout: agentproto.Swarm{Seeds: 1}.Format() + "\n"}
 	case "extract":
 		return KExtract, Reply{Wait: a.model.ExtractDelay}
 	case "stop":
@@ -184,13 +192,16 @@ func (a *Agent) status(args []string) Reply {
 		return Reply{Stdout: "error: no peer " + pos[1] + "\n"}
 	}
 	now := a.now()
-	left := a.model.SwarmTime() - now.Sub(start)
+	// The peer extracts by itself once it holds the archive.
+	took := a.model.SwarmTime() + a.model.ExtractDelay
+	left := took - now.Sub(start)
+	done := agentproto.PeerDone{Downloaded: a.model.SwarmTime(), Extracted: took, FromPeers: a.model.Size}.Format() + "\n"
 	if left <= 0 {
-		return Reply{Stdout: "done\n"}
+		return Reply{Stdout: done}
 	}
 	if wait > 0 {
 		if left <= wait {
-			return Reply{Stdout: "done\n", Wait: left}
+			return Reply{Stdout: done, Wait: left}
 		}
 		now = now.Add(wait)
 	}

@@ -69,18 +69,20 @@ func TestPeerStateMachine(t *testing.T) {
 	if _, r := a.Handle(wait, nil); !strings.HasPrefix(r.Stdout, "progress have=500 ") || r.Wait != 2*time.Second {
 		t.Fatalf("status --wait 2s at 3s: %+v", r)
 	}
-	// --wait longer than what is left: "done" when the download ends.
+	// --wait longer than what is left: "done" when the download and the
+	// peer's own extraction end.
+	done := "done first_byte=0.000 downloaded=10.000 extracted=10.050 from_seeder=0 from_peers=1000\n"
 	long := cmd("status", "--run-dir", "/r", "--wait", "10s", "peer", "T1")
-	if _, r := a.Handle(long, nil); r.Stdout != "done\n" || r.Wait != 7*time.Second {
+	if _, r := a.Handle(long, nil); r.Stdout != done || r.Wait != 7050*time.Millisecond {
 		t.Fatalf("status --wait 10s at 3s: %+v", r)
 	}
-	c.t = c.t.Add(7 * time.Second)
-	if _, r := a.Handle(status, nil); r.Stdout != "done\n" || r.Wait != 0 {
-		t.Fatalf("status at 10s: %+v", r)
+	c.t = c.t.Add(7050 * time.Millisecond)
+	if _, r := a.Handle(status, nil); r.Stdout != done || r.Wait != 0 {
+		t.Fatalf("status at 10.05s: %+v", r)
 	}
 	// A second peer --no-wait keeps the first start.
 	a.Handle(cmd("peer", "--no-wait", "--tag", "T1", "/t", "/f"), nil)
-	if _, r := a.Handle(status, nil); r.Stdout != "done\n" {
+	if _, r := a.Handle(status, nil); r.Stdout != done {
 		t.Fatalf("restart reset the download: %+v", r)
 	}
 	if k, r := a.Handle(cmd("extract", "--torrent", "/t", "--identity-file", "-", "/tmp/T1.tgz", "/srv/app/T1"), []byte("KEY")); k != KExtract || r.Wait != m.ExtractDelay {
