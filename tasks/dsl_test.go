@@ -286,7 +286,7 @@ func TestTimeoutStartsAfterTheSlot(t *testing.T) {
 			_ = hosts[0].Execute(ctx, "slow")
 		}()
 		time.Sleep(20 * time.Millisecond) // the slow command holds the slot
-		err = hosts[1].Timeout(50 * time.Millisecond).Execute(ctx, "quick")
+		err = hosts[1].Timeout(50*time.Millisecond).Execute(ctx, "quick")
 		<-slow
 		return err
 	})
