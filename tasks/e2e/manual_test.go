@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,8 +20,10 @@ func TestManualSequence(t *testing.T) {
 	d.mustRun("murder:start_tracker")
 	d.mustRun("murder:create_torrent", "tag=Deploy1", "files_path="+d.sample)
 	d.mustRun("murder:start_seeding", "tag=Deploy1")
-	d.mustRun("murder:peer", "tag=Deploy1", "destination_path=/tmp/dest")
+	report := filepath.Join(t.TempDir(), "report.json")
+	d.mustRun("murder:peer", "tag=Deploy1", "destination_path=/tmp/dest", "report="+report)
 	d.verify("/tmp/dest/Deploy1")
+	checkPeerReport(t, report, d.fleet.Hosts[1].Path("/tmp/Deploy1.tgz"), len(d.peers()))
 
 	t.Run("non-empty destination refused", func(t *testing.T) {
 		out, err := d.run("murder:peer", "tag=Deploy1", "destination_path=/tmp/dest")
@@ -91,4 +94,44 @@ func TestPathIsFileAndHooks(t *testing.T) {
 	if !strings.Contains(out, "stopped tracker") {
 		t.Errorf("after hook did not stop the tracker:\n%s", out)
 	}
+}
+
+// checkPeerReport: murder:peer's report gives every peer the moments its
+// agent measured, in order, and counts each byte of the archive as coming
+// from the seeder or from other peers.
+func checkPeerReport(t *testing.T, path, archive string, peers int) {
+	t.Helper()
+	fi, err := os.Stat(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Hosts []struct {
+			Host   string
+			Marks  map[string]float64
+			Counts map[string]int64
+		}
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Hosts) != peers {
+		t.Fatalf("report lists %d hosts, want the %d peers:\n%s", len(rep.Hosts), peers, b)
+	}
+	var fromSeeder int64
+	for _, h := range rep.Hosts {
+		m, c := h.Marks, h.Counts
+		if !(m["peer started"] < m["first byte"] && m["first byte"] <= m["downloaded"] && m["downloaded"] <= m["extracted"]) {
+			t.Errorf("%s: marks %v out of order", h.Host, m)
+		}
+		if c["bytes from seeder"]+c["bytes from peers"] != fi.Size() {
+			t.Errorf("%s: counts %v, want %d bytes in all", h.Host, c, fi.Size())
+		}
+		fromSeeder += c["bytes from seeder"]
+	}
+	t.Logf("the seeder sent %.2f copies of the archive to %d peers", float64(fromSeeder)/float64(fi.Size()), peers)
 }
