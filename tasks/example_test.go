@@ -265,3 +265,67 @@ func ExampleBefore() {
 	//   * executing `example:ship'
 	//  ** example:ship ok on 0 host(s) in 0.0s
 }
+
+// A feed followed line by line while it runs: here a log's lines, each
+// handled as it arrives instead of shown to the operator.
+func ExampleHost_Stream() {
+	tasks.Register("example:errors", func(ctx context.Context) error {
+		return tasks.On(ctx, tasks.Roles("db").Primary(), func(ctx context.Context, h *tasks.Host) error {
+			var lines lineCounter
+			err := h.Stream(ctx, &lines, "tail", "-n", "100", "/var/log/db.log")
+			h.Info(fmt.Sprintf("%d lines, %d errors", lines.n, lines.errors))
+			return err
+		})
+	})
+	example("example:errors", func(f *taskstest.Fleet) {
+		f.Script("", "tail", taskstest.Reply{Stdout: "ok\nERROR disk\nok\n"})
+	})
+	// Output:
+	//   * executing `example:errors'
+	//  ** [info :: db2] 3 lines, 1 errors
+	//  ** example:errors ok on 1 host(s) in 0.0s
+}
+
+// lineCounter counts the lines written to it, and those with ERROR.
+type lineCounter struct{ n, errors int }
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	for _, l := range strings.SplitAfter(string(p), "\n") {
+		if strings.HasSuffix(l, "\n") {
+			c.n++
+			if strings.Contains(l, "ERROR") {
+				c.errors++
+			}
+		}
+	}
+	return len(p), nil
+}
+
+// Moments and counts a host reports itself go into report=FILE beside
+// the controller's own marks.
+func ExampleHost_Count() {
+	tasks.Register("example:fetch", func(ctx context.Context) error {
+		return tasks.On(ctx, tasks.Roles("app").Once(), func(ctx context.Context, h *tasks.Host) error {
+			out, err := h.Capture(ctx, "fetch-release", "--stats")
+			if err != nil {
+				return err
+			}
+			var bytes int64
+			var secs float64
+			fmt.Sscanf(out, "%d %f", &bytes, &secs)
+			// The host says how long it took: it started that long ago.
+			h.MarkAt("fetch started", tasks.Now(ctx).Add(-time.Duration(secs*float64(time.Second))))
+			h.Mark("fetched")
+			h.Count("bytes fetched", bytes)
+			h.Info(fmt.Sprintf("%d bytes in %.1f s", bytes, secs))
+			return nil
+		})
+	})
+	example("example:fetch", func(f *taskstest.Fleet) {
+		f.Script("", "fetch-release", taskstest.Reply{Stdout: "1048576 2.5\n"})
+	})
+	// Output:
+	//   * executing `example:fetch'
+	//  ** [info :: app1] 1048576 bytes in 2.5 s
+	//  ** example:fetch ok on 1 host(s) in 0.0s
+}
