@@ -22,6 +22,7 @@
 //	execute :rake, "db:migrate"       h.Execute(ctx, "rake", "db:migrate")   argv, each word quoted
 //	capture(:cat, "REVISION")         h.Capture(ctx, "cat", "REVISION")      trimmed stdout
 //	test("[ -f x ]")                  h.Test(ctx, "test", "-f", "x")         false on a non-zero exit
+//	stream (Capistrano 2)             h.Stream(ctx, w, "tail", "-f", log)   stdout to w as it comes
 //	within / with / as                h.Within(dir).With("K", "v").As("user")
 //	upload! / put / download!         h.Upload, h.Put, h.Download
 //	on roles(:app), in: :groups,      On(ctx, Roles("app").InGroups(2, wait), fn)
@@ -39,7 +40,8 @@
 // ("host w03: app:restart: ..."); murder.yaml's ssh.max_hosts bounds the
 // SSH commands in flight; output streams live as ` ** [out :: w03] line`;
 // dry_run=1 prints every command instead of connecting; the run ends with
-// a summary, and report=FILE writes it as JSON. Before anything touches a
+// a summary, and report=FILE writes it as JSON, with the moments
+// (h.Mark, h.MarkAt) and counts (h.Count) tasks noted on each host. Before anything touches a
 // host, the whole run is checked: the arguments, murder.yaml, every hooked
 // task, hook loops, and each task's Check.
 //
