@@ -59,10 +59,14 @@ func peer(ctx context.Context) error {
 		return nil
 	})
 	if tasks.DryRun(ctx) {
-		return tasks.On(ctx, tasks.Just(started.OK()...).Step("peer"), func(ctx context.Context, h *tasks.Host) error {
+		feed := tasks.On(ctx, tasks.Roles(roleTracker).Once().Step("progress"), func(ctx context.Context, h *tasks.Host) error {
+			h.Info("the swarm's progress, until every peer is done:")
+			return h.WithInput(tt.data).Execute(ctx, settingsOf(ctx, h).swarmStatusCmd(pollEvery)...)
+		})
+		return errors.Join(feed, tasks.On(ctx, tasks.Just(started.OK()...).Step("peer"), func(ctx context.Context, h *tasks.Host) error {
 			h.Info("until it has downloaded and extracted:")
 			return h.Execute(ctx, settingsOf(ctx, h).peerStatusCmd(finishWait)...)
-		})
+		}))
 	}
 	var followed tasks.Results
 	if len(started.OK()) > 0 {

@@ -141,6 +141,8 @@ func TestDryRunDialsNothing(t *testing.T) {
 			"  * [dry-run :: w03] " + agent + " prepare --check --require-empty /srv/app/Deploy1 && " +
 				agent + " peer --no-wait --torrent-stdin --run-dir /opt/murder/run --tag Deploy1 --require-encryption --extract /srv/app/Deploy1 --extract-mode tree " + tmp + "/Deploy1.tgz.torrent " + tmp + "/Deploy1.tgz\n",
 			// Hosts print at once: another host's line may come between these two.
+			" ** [info :: w01] the swarm's progress, until every peer is done:\n",
+			"  * [dry-run :: w01] " + agent + " swarm-status --every 1s\n",
 			" ** [info :: w03] until it has downloaded and extracted:\n",
 			"  * [dry-run :: w03] " + agent + " status --run-dir /opt/murder/run --wait 1s peer Deploy1\n",
 		}},
