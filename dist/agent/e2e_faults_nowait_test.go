@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/murderfleet/murder/internal/agentproto"
 )
 
 // TestPeerNoWaitOutlivesItsCaller: `peer --no-wait` (what murder:peer
@@ -24,7 +26,7 @@ func TestPeerNoWaitOutlivesItsCaller(t *testing.T) {
 	if r.dur > 2*time.Second {
 		t.Errorf("peer --no-wait took %v; it should return once the download is under way", r.dur)
 	}
-	if line := waitPeerStatus(t, p.run, "data.bin", 30*time.Second); line != "done" {
+	if line := waitPeerStatus(t, p.run, "data.bin", 30*time.Second); !agentproto.IsDone(line) {
 		t.Fatalf("worker of peer --no-wait ended with %q, want done", line)
 	}
 	sameFile(t, s.data, p.dest)
@@ -41,7 +43,7 @@ func waitPeerStatus(t *testing.T, runDir, tag string, timeout time.Duration) str
 		switch {
 		case r.code != 0:
 			return "status failed: " + strings.TrimSpace(r.stderr)
-		case line == "done" || strings.HasPrefix(line, "error: "):
+		case agentproto.IsDone(line) || strings.HasPrefix(line, "error: "):
 			return line
 		case time.Now().After(deadline):
 			t.Fatalf("peer %s still not finished after %v: %q", tag, timeout, line)

@@ -63,7 +63,7 @@ func background(t *testing.T, name string, args ...string) {
 }
 
 // waitListening polls until something accepts TCP connections at addr.
-func waitListening(t *testing.T, addr string) {
+func waitListening(t testing.TB, addr string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

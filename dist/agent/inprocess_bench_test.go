@@ -45,7 +45,7 @@ func BenchmarkInProcessSwarm(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		t, err := addTorrent(cl, tf, 64<<10)
+		t, err := addTorrent(cl, tf, 64<<10, false)
 		if err != nil {
 			b.Fatal(err)
 		}

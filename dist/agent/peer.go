@@ -203,7 +203,7 @@ func extractDownload(ctx context.Context, o *seedOpts) error {
 // download fetches and verifies the whole torrent; hashed: and checks the
 // whole file's SHA-256 too.
 func download(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swarm, ip net.IP, resume, hashed bool, rep *reporter) error {
-	cl, t := sw.cl, sw.t
+	t := sw.t
 	start := time.Now()
 	if resume {
 		missing, err := verifyAll(ctx, t)
@@ -212,7 +212,7 @@ func download(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swarm, ip n
 		}
 		rep.progress("resume verified=%d missing=%d pieces=%d", t.NumPieces()-missing, missing, t.NumPieces())
 	}
-	if err := preflight(ctx, tf, cl, ip, t.BytesMissing()); err != nil {
+	if err := sw.preflight(ctx, tf, ip, t.BytesMissing()); err != nil {
 		return err
 	}
 	rep.started(o.noWait)

@@ -106,7 +106,7 @@ func seederWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (e
 	// Register first: a tracker run from this run dir then knows the
 	// torrent before the pre-flight announce asks for it.
 	_ = allowTorrentLocally(o.runDir, tf)
-	if err := preflight(ctx, tf, cl, ip, 0); err != nil {
+	if err := sw.preflight(ctx, tf, ip, 0); err != nil {
 		return err
 	}
 	rep.progress("seeding %s (%d bytes) as %s:%d", o.file, tf.info.TotalLength(), ip, cl.LocalPort())

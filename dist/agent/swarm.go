@@ -72,10 +72,13 @@ const maxChunk = 1 << 20
 // murder agent, which serves any request up to maxChunk; other clients do
 // not (aria2c 1.36 serves 64 KiB requests but not 128 KiB, Transmission
 // only 16 KiB), so a peer downloading from them needs --chunk-size 16384.
-func addTorrent(cl *torrent.Client, tf *torrentFile, chunk int) (*torrent.Torrent, error) {
+func addTorrent(cl *torrent.Client, tf *torrentFile, chunk int, ownAnnounce bool) (*torrent.Torrent, error) {
 	spec, err := torrent.TorrentSpecFromMetaInfoErr(tf.mi)
 	if err != nil {
 		return nil, fmt.Errorf("torrent %s: %w", tf.path, err)
+	}
+	if ownAnnounce {
+		spec.Trackers = nil // the announcer (announce.go) does it
 	}
 	spec.DisableInitialPieceCheck = true
 	if chunk <= 0 {
@@ -136,7 +139,17 @@ func settledComplete(ctx context.Context, t *torrent.Torrent, i int) (bool, erro
 
 // preflight announces once, directly, so that an unreachable tracker or
 // one that refuses the torrent is a clear error now rather than a stall
-// later.
+// later. With the agent's own announcer, that first announce starts it.
+func (s *swarm) preflight(ctx context.Context, tf *torrentFile, ip net.IP, left int64) error {
+	if s.ann != nil {
+		if err := s.ann.start(ctx); err != nil {
+			return fmt.Errorf("tracker %s: %w", tf.announceURL(), err)
+		}
+		return nil
+	}
+	return preflight(ctx, tf, s.cl, ip, left)
+}
+
 func preflight(ctx context.Context, tf *torrentFile, cl *torrent.Client, ip net.IP, left int64) error {
 	url := tf.announceURL()
 	var err error
@@ -299,6 +312,7 @@ type swarm struct {
 	st  storage.ClientImplCloser
 	log io.Writer // the process's log (a detached worker's log file)
 	src *sources  // a peer's: where its bytes came from
+	ann *announcer // nil: anacrolix announces (a udp:// tracker)
 }
 
 // joinSwarm stores tf's data at file (see fileStorage), starts a client
@@ -318,13 +332,21 @@ func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, 
 		st.Close()
 		return nil, fmt.Errorf("BitTorrent client: %w", err)
 	}
-	t, err := addTorrent(cl, tf, o.swarm.chunk)
+	own := ownAnnounce(tf)
+	t, err := addTorrent(cl, tf, o.swarm.chunk, own)
 	if err != nil {
 		closeClient(cl)
 		st.Close()
 		return nil, err
 	}
-	return &swarm{cl: cl, t: t, st: st, log: env.stderr, src: src}, nil
+	sw := &swarm{cl: cl, t: t, st: st, log: env.stderr, src: src}
+	if own {
+		if sw.ann, err = newAnnouncer(tf, cl, t, ip); err != nil {
+			sw.close()
+			return nil, err
+		}
+	}
+	return sw, nil
 }
 
 // noteBadPieces logs pieces that failed their hash check since the last
@@ -345,6 +367,9 @@ func (s *swarm) noteBadPieces(last, now int64) int64 {
 }
 
 func (s *swarm) close() {
+	if s.ann != nil {
+		s.ann.stop()
+	}
 	closeClient(s.cl)
 	s.st.Close()
 }

@@ -2,12 +2,14 @@ package tracker
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -118,3 +120,70 @@ type discardWriter struct{ h http.Header }
 func (w discardWriter) Header() http.Header         { return w.h }
 func (w discardWriter) Write(b []byte) (int, error) { return io.Discard.Write(b) }
 func (w discardWriter) WriteHeader(int)             {}
+
+// BenchmarkAnnounceTLS10k is BenchmarkAnnounceHTTP10k over https, as
+// murder's peers announce, with connections kept alive and with a new
+// connection (a TLS handshake) per announce, as anacrolix's announcer does
+// (it disables keep-alive). cpu-µs/announce is the whole process's CPU,
+// client and server together.
+func BenchmarkAnnounceTLS10k(b *testing.B) {
+	for _, keep := range []bool{true, false} {
+		b.Run(fmt.Sprintf("keepalive=%v", keep), func(b *testing.B) {
+			benchAnnounceTLS(b, keep)
+		})
+	}
+}
+
+func benchAnnounceTLS(b *testing.B, keepAlive bool) {
+	s, targets := swarm10k(b)
+	tlsConf, err := SelfSignedTLS()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.cfg.TLS = tlsConf
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Error(err)
+		}
+	}()
+	base := "https://" + ln.Addr().String()
+	tr := &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true, DisableKeepAlives: !keepAlive,
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} // a test's own self-signed server
+	defer tr.CloseIdleConnections()
+	cl := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	var next atomic.Int64
+	b.SetParallelism(8)
+	cpu0 := processCPU()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := cl.Get(base + targets[int(next.Add(1))%len(targets)])
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "announces/s")
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/announce")
+}
+
+// processCPU is the CPU time this process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/murderfleet/murder/internal/agentproto"
 )
 
 // The swarm tests shape every link to 16 Mbit/s (2 MB/s) and share 8 MiB
@@ -119,7 +121,7 @@ func TestFaultTrackerRestarted(t *testing.T) {
 	d.mustRun("murder:start_tracker")
 	restarted := 0
 	for _, h := range d.peers() {
-		if peerStatus(h, "Trk1") != "done" {
+		if !agentproto.IsDone(peerStatus(h, "Trk1")) {
 			restarted++
 		}
 	}
