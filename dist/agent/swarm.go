@@ -310,8 +310,8 @@ type swarm struct {
 	cl  *torrent.Client
 	t   *torrent.Torrent
 	st  storage.ClientImplCloser
-	log io.Writer // the process's log (a detached worker's log file)
-	src *sources  // a peer's: where its bytes came from
+	log io.Writer  // the process's log (a detached worker's log file)
+	src *sources   // a peer's: where its bytes came from
 	ann *announcer // nil: anacrolix announces (a udp:// tracker)
 }
 
