@@ -135,7 +135,7 @@ func TestInstalled(t *testing.T) {
 		"installed": {true, 0},
 		"installed\nserving murder-agent sha256:0af on port 41234 (pid 7)": {true, 41234},
 		"installed\nmurder: serve-agent did not start":                     {true, 0},
-		"serving murder-agent sha256:0af on port 41234 (pid 7)":             {false, 0},
+		"serving murder-agent sha256:0af on port 41234 (pid 7)":            {false, 0},
 		"": {false, 0},
 	} {
 		ok, port := installed(out)
