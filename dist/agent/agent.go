@@ -36,7 +36,7 @@ var commands = map[string]command{
 	"make-torrent": {"[flags] FILE TRACKERHOST:PORT TARGET", "write a .torrent for FILE to TARGET", runMakeTorrent},
 	"seeder":       {"[flags] TORRENT FILE [IP]", "seed FILE until stopped (--detach to daemonize)", runSeeder},
 	"peer":         {"[flags] TORRENT FILE [IP]", "download FILE, then keep seeding for a while in the background", runPeer},
-	"stop":         {"[flags] KIND [TAG]", "stop a detached tracker, seeder or peer by its pid file", runStop},
+	"stop":         {"[flags] KIND [TAG]", "stop a detached tracker, seeder, peer or serve-agent by its pid file", runStop},
 	"status":       {"[flags] KIND TAG", "print the latest report of a detached peer or seeder", runStatus},
 	"swarm-status": {"[flags] < TORRENT", "print a transfer's swarm as the tracker on this host sees it", runSwarmStatus},
 	"register":     {"[flags] TORRENT...", "allow torrents at the local tracker", runRegister},
@@ -45,6 +45,7 @@ var commands = map[string]command{
 	"prepare":      {"[flags] DEST", "create DEST and check it is empty (or empty it)", runPrepare},
 	"clean":        {"PATH...", "remove files, ignoring absence", runClean},
 	"release":      {"setup|list|switch|rollback|cleanup|remove DEPLOY_TO [ARG]", "manage Capistrano's releases/ and current", runRelease},
+	"serve-agent":  {"[flags]", "serve this agent over HTTP to the hosts that fetch it (--detach to daemonize)", runServeAgent},
 	"_worker":      {"", "", runWorker},
 }
 

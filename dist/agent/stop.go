@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-var kinds = map[string]bool{"tracker": true, "seeder": true, "peer": true}
+var kinds = map[string]bool{"tracker": true, "seeder": true, "peer": true, serveAgentKind: true}
 
 // runStop stops detached processes found by their pid files, never by
 // matching command lines: `stop seeder TAG`, `stop tracker`, or
@@ -31,7 +31,7 @@ func runStop(ctx context.Context, env *runEnv, args []string) error {
 	}
 	kind := rest[0]
 	if !kinds[kind] {
-		return usagef("unknown kind %q (tracker, seeder or peer)", kind)
+		return usagef("unknown kind %q (tracker, seeder, peer or serve-agent)", kind)
 	}
 	if *all {
 		n, err := stopAll(*runDir, kind, *grace)

@@ -28,6 +28,13 @@ var workers = map[string]func(ctx context.Context, env *runEnv, args []string) e
 		}
 		return seederWork(ctx, env, o, newReporter(env.stdout))
 	},
+	serveAgentKind: func(ctx context.Context, env *runEnv, args []string) error {
+		o, err := parseServeAgent(args)
+		if err != nil {
+			return err
+		}
+		return serveAgentWork(ctx, env, o)
+	},
 	"tracker": func(ctx context.Context, env *runEnv, args []string) error {
 		o, err := parseTracker(args)
 		if err != nil {

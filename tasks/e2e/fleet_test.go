@@ -194,7 +194,7 @@ func (d *deployment) mustRun(task string, words ...string) string {
 func (d *deployment) stopEverything() {
 	for _, h := range d.fleet.Hosts {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		for _, kind := range []string{"peer", "seeder", "tracker"} {
+		for _, kind := range []string{"peer", "seeder", "tracker", "serve-agent"} {
 			_, _ = h.Exec(ctx, "/tmp/murder/murder-agent", "stop", "--all", "--grace", "2s", "--run-dir", "/tmp/murder/run", kind)
 		}
 		cancel()

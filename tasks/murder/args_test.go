@@ -102,7 +102,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{[]string{"destinaton_path=/srv/app"}, []string{`"destinaton_path"`, "did you mean destination_path?"}},
 		{[]string{"tga=Deploy1"}, []string{"did you mean tag?"}},
 		{[]string{"dryrun=1"}, []string{"did you mean dry_run?"}},
-		{[]string{"completely_unrelated=1"}, []string{"unknown argument", "known: capfile, config, destination_path"}},
+		{[]string{"completely_unrelated=1"}, []string{"unknown argument", "known: agent_port, agent_sources, capfile, config, destination_path"}},
 		{[]string{"Deploy1"}, []string{`"Deploy1" is not name=value`}},
 		{[]string{"tag=a\nb"}, []string{"argument tag", "line break"}},
 		{[]string{"destination_path=/srv/a\rb"}, []string{"argument destination_path", "line break"}},

@@ -93,11 +93,20 @@ func lineCommands(s settings) [][2]string {
 		{"platform", platformCmd()},
 		{"facts", s.factsCmd()},
 		{"prepare", s.prepareCmd()},
-		{"version", s.versionCmd()},
 		{"count", s.countCmd()},
 		{"empty", s.emptyCmd()},
+		{"serveAgent", remote.Command(s.serveAgentCmd(0)...)},
+		{"install-upload", s.installCmd(install{sum: testSum})},
+		{"install-upload-empty-serve", s.installCmd(install{sum: testSum, empty: true, serve: true, port: 8999})},
+		{"install-fetch", s.installCmd(install{url: agentURL("w01.example.com", 41234, testSum), sum: testSum})},
+		{"install-fetch-ipv6", s.installCmd(install{url: agentURL("2001:db8::7", 41234, testSum), sum: testSum})},
+		// The host's name as murder.yaml writes it reaches the line too.
+		{"install-fetch-empty-serve", s.installCmd(install{url: agentURL(s.Tag, 41234, testSum), sum: testSum, empty: true, serve: true})},
 	}
 }
+
+// testSum is a SHA-256 for the golden lines.
+const testSum = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 type settingsCase struct {
 	name string
@@ -266,8 +275,8 @@ func TestLineCommandsRunSafely(t *testing.T) {
 			if got := run(s.countCmd()); got != "2" {
 				t.Errorf("count after empty = %q, want 2 (run, run/tracker.pid)", got)
 			}
-			if got := run(s.versionCmd()); got != "" {
-				t.Errorf("version without an agent printed %q, want nothing", got)
+			if got := run(s.factsCmd()); strings.Contains(got, "agent=") {
+				t.Errorf("facts without an agent printed %q, want no agent= line", got)
 			}
 			entries, err := os.ReadDir(root)
 			if err != nil {

@@ -112,63 +112,6 @@ func agentCacheDir() string {
 	return dir
 }
 
-// distributeFiles uploads the agent built for each host's platform, unless
-// the host already runs the identical build, into a remote_murder_path the
-// guard (guard.go) accepts: never the root, a system or home directory,
-// nor one that another local user could write to.
-func distributeFiles(ctx context.Context) error {
-	b := agents(ctx)
-	return tasks.On(ctx, tasks.Roles(roleTracker, roleSeeder, rolePeer).Step("distribute files"), func(ctx context.Context, h *tasks.Host) error {
-		return distributeTo(ctx, h, settingsOf(ctx, h), b)
-	})
-}
-
-func distributeTo(ctx context.Context, h *tasks.Host, s settings, b AgentBuilder) error {
-	if err := checkMurderPath(s.MurderPath); err != nil {
-		return err
-	}
-	if tasks.DryRun(ctx) {
-		for _, line := range []string{s.factsCmd(), s.prepareCmd(), s.versionCmd(), s.emptyCmd()} {
-			_ = h.Run(ctx, line)
-		}
-		h.Info("upload the agent built for its platform to " + s.agent())
-		return nil
-	}
-	f, err := inspect(ctx, h, s)
-	if err != nil {
-		return err
-	}
-	goos, goarch, err := platform(f.uname)
-	if err != nil {
-		return err
-	}
-	existed := !f.created
-	local, sum, err := b.Build(ctx, goos, goarch)
-	if err != nil {
-		return err
-	}
-	// A directory just created holds no agent to ask.
-	if existed {
-		if v, _ := output(ctx, h, s.versionCmd()); strings.Contains(v, "sha256:"+sum) {
-			h.Info(fmt.Sprintf("agent %s/%s is up to date (sha256:%.12s)", goos, goarch, sum))
-			return nil
-		}
-	}
-	if f.count >= maxMurderEntries {
-		return fmt.Errorf("Cowardly refusing to remove files! Check the remote_murder_path (%s holds %d entries).", s.MurderPath, f.count)
-	}
-	if f.count > 0 {
-		if err := h.Run(ctx, s.emptyCmd()); err != nil {
-			return err
-		}
-	}
-	if err := h.Upload(ctx, local, s.agent()); err != nil {
-		return err
-	}
-	h.Info(fmt.Sprintf("uploaded agent %s/%s to %s (sha256:%.12s)", goos, goarch, s.agent(), sum))
-	return nil
-}
-
 // inspect asks, in one command that creates nothing, everything the guard
 // needs, refuses what it must, and creates remote_murder_path (checking
 // it again) when it is missing.

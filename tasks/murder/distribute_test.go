@@ -18,7 +18,7 @@ type distHost struct {
 	homes   []string // $HOME first, then passwd's
 	dir     *dirState
 	created dirState // what prepare reports after mkdir -p
-	version string
+	agent   string   // the SHA-256 of the agent there
 }
 
 // dirState is remote_murder_path as the host reports it.
@@ -38,7 +38,7 @@ func healthy() distHost {
 		uname: "Linux x86_64", uid: "1000", homes: []string{"/home/deploy", "/root", "/home/deploy", "/usr/sbin", "/nonexistent"},
 		dir:     &dirState{"/opt/murder", "1000", "755", 3},
 		created: dirState{"/opt/murder", "1000", "755", 0},
-		version: "murder-agent v0 sha256:old",
+		agent:   "0000old",
 	}
 }
 
@@ -52,12 +52,19 @@ func (a distHost) respond(_, cmd string) (taskstest.Reply, bool) {
 		}
 		if a.dir != nil {
 			out += a.dir.lines()
+			if a.agent != "" {
+				out += "agent=" + a.agent + "\n"
+			}
 		}
 		return taskstest.Reply{Stdout: out}, true
 	case strings.Contains(cmd, "mkdir -p"):
 		return taskstest.Reply{Stdout: a.created.lines()}, true
-	case strings.Contains(cmd, " --version "):
-		return taskstest.Reply{Stdout: a.version + "\n"}, true
+	case strings.Contains(cmd, ".murder-agent.new."):
+		out := "installed\n"
+		if strings.Contains(cmd, " serve-agent ") {
+			out += "serving murder-agent sha256:0123 on port 41234 (pid 77)\n"
+		}
+		return taskstest.Reply{Stdout: out}, true
 	}
 	return taskstest.Reply{}, false
 }
@@ -71,9 +78,8 @@ func TestDistributeFiles(t *testing.T) {
 	const (
 		facts   = "getent passwd"
 		prepare = "mkdir -p -m 755 -- /opt/murder && cd -P -- /opt/murder && "
-		version = agent + " --version "
-		empty   = "find -H /opt/murder -mindepth 1 -maxdepth 1 '!' -name run -exec rm -rf -- '{}' +"
-		upload  = "upload murder-agent-linux-amd64 " + agent + " 755"
+		empty   = "set -e; find -H /opt/murder -mindepth 1 -maxdepth 1 '!' -name run -exec rm -rf -- '{}' +; tmp=/opt/murder/.murder-agent.new.$$"
+		upload  = "set -e; tmp=/opt/murder/.murder-agent.new.$$; trap 'rm -f -- \"$tmp\"' EXIT; cat > \"$tmp\"; "
 	)
 	tests := []struct {
 		name    string
@@ -88,17 +94,17 @@ func TestDistributeFiles(t *testing.T) {
 		},
 		{
 			name: "older agent",
-			want: []string{facts, version, empty, upload},
+			want: []string{facts, empty},
 		},
 		{
 			name: "agent up to date",
-			host: func(a *distHost) { a.uname, a.version = "Linux aarch64", "murder-agent v1 sha256:abc123linuxarm64" },
-			want: []string{facts, version},
+			host: func(a *distHost) { a.uname, a.agent = "Linux aarch64", "abc123linuxarm64" },
+			want: []string{facts},
 		},
 		{
 			name:    "too many entries, hidden and nested ones included",
 			host:    func(a *distHost) { a.dir.count = 1000 },
-			want:    []string{facts, version},
+			want:    []string{facts},
 			wantErr: "host w01: distribute files: Cowardly refusing to remove files! Check the remote_murder_path (/opt/murder holds 1000 entries).",
 		},
 		{
@@ -252,12 +258,13 @@ func TestDistributeFilesDryRun(t *testing.T) {
 	}
 	s := settings{MurderPath: "/opt/murder"}
 	for _, h := range allPeers {
-		for _, line := range []string{s.factsCmd(), s.prepareCmd(), s.versionCmd(), s.emptyCmd()} {
+		fetch := s.installCmd(install{url: "http://SOURCE:0/murder-agent/SHA256", sum: "SHA256", empty: true, serve: true})
+		for _, line := range []string{s.factsCmd(), s.prepareCmd(), fetch} {
 			if want := "  * [dry-run :: " + h + "] " + line + "\n"; !strings.Contains(out, want) {
 				t.Errorf("output lacks %q:\n%s", want, out)
 			}
 		}
-		if want := " ** [info :: " + h + "] upload the agent built for its platform to " + agent + "\n"; !strings.Contains(out, want) {
+		if want := " ** [info :: " + h + "] upload the agent built for its platform to " + agent + ", or fetch it from a host that has it\n"; !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}

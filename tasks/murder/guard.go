@@ -90,6 +90,9 @@ type hostFacts struct {
 	count  int      // entries below it, recursively, hidden ones included
 	// created: this run made remote_murder_path, so it holds no agent.
 	created bool
+	// agent is the SHA-256 of remote_murder_path/murder-agent, "" when
+	// there is no executable agent there.
+	agent string
 }
 
 // parseFacts reads the key=value lines of factsCmd or prepareCmd into f.
@@ -116,6 +119,8 @@ func parseFacts(out string, f *hostFacts) error {
 			f.real, f.exists = v, true
 		case "owner":
 			f.owner = v
+		case "agent":
+			f.agent = v
 		case "mode":
 			f.mode = v
 		case "count":
@@ -168,11 +173,22 @@ func platformCmd() string { return "uname -sm" }
 
 // factsCmd asks, in one command that creates nothing, the platform, the
 // SSH user's uid and home, every home directory of the passwd database
-// and, if remote_murder_path is a directory, its facts (dirFacts).
+// and, if remote_murder_path is a directory, its facts (dirFacts) and the
+// SHA-256 of the agent there (agentSum), so that a host already running
+// the build costs one session.
 func (s settings) factsCmd() string {
 	return `printf 'uname=%s\nuid=%s\nhome=%s\n' "$(` + platformCmd() + `)" "$(id -u)" "$HOME" && ` +
 		`{ getent passwd 2>/dev/null || cat /etc/passwd; } | cut -d: -f6 | sed 's/^/home=/' && ` +
-		`if [ -d ` + remote.Quote(s.MurderPath) + ` ]; then ` + s.dirFacts() + `; fi`
+		`if [ -d ` + remote.Quote(s.MurderPath) + ` ]; then ` + s.dirFacts() + ` && ` + s.agentSum() + `; fi`
+}
+
+// agentSum prints the agent's SHA-256 (GNU's sha256sum, else the BSDs'
+// and macOS's shasum) when it is an executable file. It hashes the file
+// rather than asking the agent its version: nothing there runs before
+// the guard has accepted the directory.
+func (s settings) agentSum() string {
+	a := remote.Quote(s.agent())
+	return `if [ -f ` + a + ` ] && [ -x ` + a + ` ]; then printf 'agent=%s\n' "$( { sha256sum < ` + a + ` || shasum -a 256 < ` + a + `; } 2>/dev/null | cut -d' ' -f1)"; fi`
 }
 
 // prepareCmd creates remote_murder_path and reports its facts. The
@@ -187,10 +203,6 @@ func (s settings) prepareCmd() string {
 func (s settings) dirFacts() string {
 	return remote.Command("cd", "-P", "--", s.MurderPath) + ` && printf 'real=%s\nowner=%s\nmode=%s\ncount=%s\n' "$(pwd -P)" ` +
 		`"$(stat -c %u . 2>/dev/null || stat -f %u .)" "$(stat -c %a . 2>/dev/null || stat -f %Lp .)" "$(` + countHere + `)"`
-}
-
-func (s settings) versionCmd() string {
-	return remote.Command(s.agent(), "--version") + " 2>/dev/null || true"
 }
 
 // countCmd counts the entries below remote_murder_path recursively, hidden

@@ -36,6 +36,8 @@ func init() {
 		{"stall_timeout", "", "how long a peer may go without data before it fails (90s, 5m)"},
 		{"encrypt", "1", "encrypt the archive and the peer connections (0: plaintext, for other BitTorrent clients)"},
 		{"obfuscate", "1", "with encrypt=1, also encrypt the peer connections (RC4 MSE: hides the BitTorrent handshake; 0: the archive only)"},
+		{"agent_sources", "20", "distribute_files: upload the agent to this many hosts (at least one per platform); the others fetch it from those"},
+		{"agent_port", "0", "distribute_files: the port hosts serve the agent to each other on (0: any free port)"},
 		{"capfile", "", "murder:import_capfile: the project directory, or its Capfile or config/deploy.rb"},
 		{"stage", "", "murder:import_capfile: the stage of a multistage project (production, staging, ...)"},
 		{"tasks_output", "", "murder:import_capfile: the Go file for the project's tasks (default magefiles/capistrano_tasks.go)"},
@@ -60,7 +62,7 @@ type task struct {
 // set is the original task set, in the order of the manual usage.
 var set = []task{
 	// Build the agent for each host's platform and upload it.
-	{"murder:distribute_files", "Build the agent for each host and upload it to remote_murder_path", []string{roleTracker, roleSeeder, rolePeer}, 0, distributeFiles},
+	{"murder:distribute_files", "Build the agent for each host and put it in remote_murder_path (uploaded to agent_sources hosts, fetched from those by the others)", []string{roleTracker, roleSeeder, rolePeer}, 0, distributeFiles},
 	// The tracker, detached, on the tracker host.
 	{"murder:start_tracker", "Start the tracker on the tracker host", []string{roleTracker}, 0, startTracker},
 	{"murder:stop_tracker", "Stop the tracker", []string{roleTracker}, 0, stopTracker},
@@ -86,6 +88,11 @@ func (t task) check(ctx context.Context) error {
 	}
 	if len(hosts) == 0 {
 		return fmt.Errorf("no hosts to run on (check hosts= and roles=)")
+	}
+	if t.name == "murder:distribute_files" {
+		if _, _, err := fanoutArgs(ctx); err != nil {
+			return err
+		}
 	}
 	if t.name == "murder:peer" {
 		if _, err := stallTimeout(tasks.Arg(ctx, "stall_timeout")); err != nil {

@@ -129,7 +129,7 @@ func TestDryRunDialsNothing(t *testing.T) {
 		{"murder:distribute_files", nil, []string{
 			"  * [dry-run :: w01] printf 'uname=%s\\nuid=%s\\nhome=%s\\n' \"$(uname -sm)\" ", // db1 gets no releases: not a peer, no agent
 			"  * [dry-run :: w04] mkdir -p -m 755 -- /opt/murder && cd -P -- /opt/murder && ",
-			" ** [info :: w02] upload the agent built for its platform to " + agent + "\n",
+			" ** [info :: w02] upload the agent built for its platform to " + agent + ", or fetch it from a host that has it\n",
 		}},
 		{"murder:create_torrent", []string{"tag=Deploy1", "files_path=/srv/my build"}, []string{
 			"  * [dry-run :: w01] " + agent + " pack --recipient AGE-RECIPIENT --exclude '.git*' '/srv/my build' /tmp/Deploy1.tgz\n",

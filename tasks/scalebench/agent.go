@@ -20,6 +20,9 @@ type Model struct {
 	Rate         float64       // each peer's download rate, bytes per second
 	ExtractDelay time.Duration // how long `extract` takes
 	UID          string        // the uid the facts report (owner of remote_murder_path)
+	// AgentFetch is how long a host takes to fetch the agent from another
+	// (distribute_files): the real agent's size over a peer's rate.
+	AgentFetch time.Duration
 }
 
 // SwarmTime is the swarm's own time in the model: Size/Rate.
@@ -51,6 +54,8 @@ const (
 	KExtract     Kind = "extract"
 	KStop        Kind = "stop"
 	KClean       Kind = "clean"
+	KUpload      Kind = "agent-upload" // distribute_files: the agent from the controller, on stdin
+	KFetch       Kind = "agent-fetch"  // distribute_files: the agent from another host
 	KOther       Kind = "other"
 )
 
@@ -239,8 +244,28 @@ func (a *Agent) shell(script string) (Kind, Reply) {
 		return KVersion, Reply{Stdout: "murder-agent simulated\n"}
 	case strings.HasPrefix(script, "find -H "):
 		return KEmpty, Reply{}
+	case strings.Contains(script, ".murder-agent.new."):
+		return a.install(script)
 	}
 	return KOther, Reply{Status: 127}
+}
+
+// installStdin is in the install lines that read the agent from the
+// controller (tasks/murder/install.go); the others fetch it.
+const installStdin = `cat > "$tmp"`
+
+// install answers distribute_files' install line: an upload on stdin
+// takes what the SSH transfer takes, a fetch from another host the
+// model's AgentFetch; either starts serve-agent when the line asks.
+func (a *Agent) install(script string) (Kind, Reply) {
+	k, r := KFetch, Reply{Stdout: "installed\n", Wait: a.model.AgentFetch}
+	if strings.Contains(script, installStdin) {
+		k, r.Wait = KUpload, 0
+	}
+	if strings.Contains(script, " serve-agent ") {
+		r.Stdout += "serving murder-agent sha256:0000 on port 41234 (pid 1)\n"
+	}
+	return k, r
 }
 
 // testDir finds the directory of `if [ -d DIR ]` in the facts line.

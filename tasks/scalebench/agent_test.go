@@ -182,3 +182,21 @@ func TestChainedCommands(t *testing.T) {
 		t.Errorf("a chain whose first command fails succeeded")
 	}
 }
+
+// TestAgentInstall: distribute_files' install lines (tasks/murder/install.go)
+// are answered as the real shell would: an upload on stdin at once, a
+// fetch after the model's time, serve-agent reporting its port.
+func TestAgentInstall(t *testing.T) {
+	a := NewAgent(Model{AgentFetch: 1500 * time.Millisecond}, nil)
+	const head = `set -e; tmp=/srv/murder-sim/.murder-agent.new.$$; trap 'rm -f -- "$tmp"' EXIT; `
+	const tail = `got=$( { sha256sum < "$tmp" || shasum -a 256 < "$tmp"; } 2>/dev/null || true); echo installed`
+	const serve = `; /srv/murder-sim/murder-agent serve-agent --detach --run-dir /srv/murder-sim/run --port 0`
+	upload := head + `cat > "$tmp"; ` + tail + serve
+	if k, r := a.Handle(remote.Command("sh", "-c", upload), []byte("agent")); k != KUpload || r.Wait != 0 || r.Stdout != "installed\nserving murder-agent sha256:0000 on port 41234 (pid 1)\n" {
+		t.Errorf("upload: %v %+v", k, r)
+	}
+	fetch := head + `if command -v curl >/dev/null 2>&1; then curl -fsS -o "$tmp" http://h:1/murder-agent/0000; fi; ` + tail
+	if k, r := a.Handle(remote.Command("sh", "-c", fetch), nil); k != KFetch || r.Wait != 1500*time.Millisecond || r.Stdout != "installed\n" {
+		t.Errorf("fetch: %v %+v", k, r)
+	}
+}

@@ -90,7 +90,8 @@ type Row struct {
 	// Phases: for each kind of command, when the fleet answered the first
 	// and the last one, in seconds since the task started.
 	Phases      map[string][2]float64 `json:"phases"`
-	AgentCopies int64                 `json:"agent_copies,omitempty"` // distribute_files: agent uploads
+	AgentCopies int64                 `json:"agent_copies,omitempty"`  // distribute_files: agent uploads
+	AgentFetch  int64                 `json:"agent_fetched,omitempty"` // distribute_files: hosts that fetched it from another
 	RealBytes   int64                 `json:"real_agent_bytes,omitempty"`
 }
 
@@ -271,7 +272,8 @@ func startShard(ctx context.Context, o Options, bin string, from, to int, keys k
 	rate := o.RateBits / 8
 	cmd := exec.CommandContext(ctx, bin, "-from", strconv.Itoa(from), "-to", strconv.Itoa(to), "-port", strconv.Itoa(o.Port),
 		"-hostkey", keys.hostKey, "-clientpub", keys.clientPub, "-size", strconv.FormatInt(o.Size, 10),
-		"-rate", strconv.FormatFloat(rate, 'f', -1, 64), "-extract", o.Extract.String(), "-uid", strconv.Itoa(os.Getuid()))
+		"-rate", strconv.FormatFloat(rate, 'f', -1, 64), "-extract", o.Extract.String(), "-uid", strconv.Itoa(os.Getuid()),
+		"-agent-fetch", time.Duration(float64(o.RealAgent)/rate*float64(time.Second)).String())
 	cmd.Stderr = stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -486,6 +488,7 @@ func runSize(ctx context.Context, o Options, n int, dir string, start func(conte
 		}
 		if s.task == "murder:distribute_files" && o.AgentSize > 0 {
 			row.AgentCopies = c.PutBytes / o.AgentSize
+			row.AgentFetch = c.Kinds[string(KFetch)]
 			row.RealBytes = row.AgentCopies * o.RealAgent
 		}
 		if err != nil {

@@ -43,6 +43,7 @@ func FleetMain(args []string, stdin io.Reader, stdout io.Writer) error {
 	rate := fs.Float64("rate", 12.5e6, "each peer's download rate, bytes/s")
 	extract := fs.Duration("extract", 200*time.Millisecond, "how long extract takes")
 	uid := fs.String("uid", "1000", "uid the facts report")
+	agentFetch := fs.Duration("agent-fetch", 0, "how long a host takes to fetch the agent from another")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func FleetMain(args []string, stdin io.Reader, stdout io.Writer) error {
 	for k := *from; k < *to; k++ {
 		ips = append(ips, HostIP(k))
 	}
-	f, err := StartFleet(context.Background(), ips, *port, signer, pub.Marshal(), Model{Size: *size, Rate: *rate, ExtractDelay: *extract, UID: *uid})
+	f, err := StartFleet(context.Background(), ips, *port, signer, pub.Marshal(), Model{Size: *size, Rate: *rate, ExtractDelay: *extract, UID: *uid, AgentFetch: *agentFetch})
 	if err != nil {
 		return err
 	}

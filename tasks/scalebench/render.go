@@ -31,15 +31,18 @@ const (
 	PlotFile     = "scale.png"
 )
 
-var columns = []string{"hosts", "task", "on", "wall s", "added s", "CPU s", "peak RSS MiB", "stacks MiB", "heap MiB", "goroutines", "conns", "sessions/host", "sent", "fleet CPU s", "error"}
+var columns = []string{"hosts", "task", "on", "wall s", "added s", "CPU s", "peak RSS MiB", "stacks MiB", "heap MiB", "goroutines", "conns", "sessions/host", "sent", "agent copies", "fleet CPU s", "error"}
 
 func (r Row) cells() []string {
-	added := ""
+	added, copies := "", ""
 	if r.Task == "murder:peer" {
 		added = f2(r.AddedS)
 	}
+	if r.Task == "murder:distribute_files" {
+		copies = strconv.FormatInt(r.AgentCopies, 10) // from the controller; the others fetched it
+	}
 	return []string{strconv.Itoa(r.Hosts), strings.TrimPrefix(r.Task, "murder:"), strconv.Itoa(r.TaskHosts), f2(r.WallS), added, f2(r.CPUS),
-		fmt.Sprintf("%.0f", r.PeakRSSMiB), fmt.Sprintf("%.0f", r.MaxStacksMiB), fmt.Sprintf("%.0f", r.MaxHeapMiB), strconv.FormatInt(r.MaxGoroutines, 10), strconv.FormatInt(r.Conns, 10), f2(r.PerHost), human(r.SentBytes), f2(r.FleetCPUS), r.Err}
+		fmt.Sprintf("%.0f", r.PeakRSSMiB), fmt.Sprintf("%.0f", r.MaxStacksMiB), fmt.Sprintf("%.0f", r.MaxHeapMiB), strconv.FormatInt(r.MaxGoroutines, 10), strconv.FormatInt(r.Conns, 10), f2(r.PerHost), human(r.SentBytes), copies, f2(r.FleetCPUS), r.Err}
 }
 
 func f2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
@@ -69,7 +72,8 @@ func (r *Results) WriteTable(w io.Writer) error {
 	}
 	for _, row := range r.Rows {
 		if row.AgentCopies > 0 {
-			fmt.Fprintf(w, "hosts=%d distribute_files: %d agent copies from the controller; with the real agent: %s\n", row.Hosts, row.AgentCopies, human(row.RealBytes))
+			fmt.Fprintf(w, "hosts=%d distribute_files: %d agent copies from the controller, %d fetched from other hosts; with the real agent: %s from the controller\n",
+				row.Hosts, row.AgentCopies, row.AgentFetch, human(row.RealBytes))
 		}
 	}
 	if g := r.growth(); g != "" {

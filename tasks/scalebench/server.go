@@ -250,13 +250,16 @@ func (h *simHost) serveSession(nc ssh.NewChannel) {
 func (h *simHost) exec(ch ssh.Channel, line string) {
 	h.f.c.execs.Add(1)
 	var stdin []byte
-	if strings.Contains(line, " - ") || strings.HasSuffix(line, " -") {
+	if strings.Contains(line, " - ") || strings.HasSuffix(line, " -") || strings.Contains(line, installStdin) {
 		stdin, _ = io.ReadAll(ch)
 	} else {
 		go func() { _, _ = io.Copy(io.Discard, ch) }()
 	}
 	kind, r := h.agent.Handle(line, stdin)
 	h.f.c.kind(kind)
+	if kind == KUpload {
+		h.f.c.put.Add(int64(len(stdin))) // file data, as an SFTP upload's
+	}
 	if kind == KMakeTorrent && r.Status == 0 {
 		b, err := fakeTorrent(line, h.f.model)
 		if err != nil {
