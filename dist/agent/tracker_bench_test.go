@@ -19,13 +19,20 @@ import (
 
 // BenchmarkTrackerOneCore runs the agent's tracker as its own process on
 // one core (GOMAXPROCS=1, and taskset where there is one) with a swarm of
-// 10,000 peers, and re-announces to it over https on kept-alive
-// connections, as the agent's announcer does, from this process on the
-// other cores. It reports announces per second, the tracker's CPU per
-// announce, and what that makes on one core:
+// 10,000 peers, and re-announces to it over https from this process on the
+// other cores: on kept-alive connections, as the agent's announcer does,
+// and with a connection (a TLS handshake) per announce, as anacrolix's
+// does. It reports announces per second, the tracker's CPU per announce,
+// and what that makes on one core:
 //
-//	go test -run XXX -bench TrackerOneCore -benchtime 100000x ./dist/agent
+//	go test -run XXX -bench TrackerOneCore -benchtime 20000x ./dist/agent
 func BenchmarkTrackerOneCore(b *testing.B) {
+	for _, keep := range []bool{true, false} {
+		b.Run(fmt.Sprintf("keepalive=%v", keep), func(b *testing.B) { benchTrackerOneCore(b, keep) })
+	}
+}
+
+func benchTrackerOneCore(b *testing.B, keepAlive bool) {
 	port := freePort(b)
 	args := []string{agentBin, "tracker", "--port", strconv.Itoa(port), "--run-dir", b.TempDir(), "--allow-all",
 		"--max-peers-per-swarm", "20000"}
@@ -40,10 +47,15 @@ func BenchmarkTrackerOneCore(b *testing.B) {
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	base := "https://127.0.0.1:" + strconv.Itoa(port)
 	waitListening(b, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	cl := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64,
+	keep := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64,
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the tracker's own self-signed certificate
 	targets := announceTargets(10000)
-	announceAll(b, cl, base, targets, len(targets)) // the swarm
+	announceAll(b, keep, base, targets, len(targets)) // the swarm
+	cl := keep
+	if !keepAlive {
+		cl = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	}
 	cpu0 := procCPU(b, cmd.Process.Pid)
 	b.ResetTimer()
 	start := time.Now()
