@@ -152,15 +152,17 @@ func certAuthorityLines(file string) (map[int]bool, error) {
 }
 
 // probeKey is a key no known_hosts records: checking it against a host's
-// entries fails with a KeyError whose Want lists them all.
+// entries fails with a KeyError whose Want lists them all. nil when none
+// could be made (the system's randomness failed): nothing is then known
+// to be recorded, and the package's default algorithms are offered.
 var probeKey = sync.OnceValue(func() ssh.PublicKey {
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		panic(err)
+		return nil
 	}
 	k, err := ssh.NewPublicKey(pub)
 	if err != nil {
-		panic(err)
+		return nil
 	}
 	return k
 })
@@ -170,9 +172,13 @@ var probeKey = sync.OnceValue(func() ssh.PublicKey {
 // match as in checking), and whether a @cert-authority line matches addr.
 // @revoked lines record no key for a host and are not counted.
 func (h *hostKeys) recorded(addr string) (types map[string]bool, ca bool) {
+	probe := probeKey()
+	if probe == nil {
+		return nil, false
+	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	err := h.check(addr, &net.TCPAddr{IP: net.IPv4zero}, probeKey())
+	err := h.check(addr, &net.TCPAddr{IP: net.IPv4zero}, probe)
 	var ke *knownhosts.KeyError
 	if !errors.As(err, &ke) {
 		return nil, false
