@@ -34,9 +34,12 @@ func follow(ctx context.Context, hosts []*tasks.Host, tt localTransfer, total in
 	f := &follower{size: tt.size, seeders: countHosts(ctx, roleSeeder), started: started, have: map[string]int64{}}
 	prog := newProgress(ctx, total, tt.size)
 	feedCtx, stopFeed := context.WithCancel(ctx)
-	defer stopFeed()
+	fed := make(chan struct{})
+	defer func() { stopFeed(); <-fed }() // the session is closed before the run ends
 	if tasks.Config(ctx).SSH.MaxHosts > 1 { // the feed holds a slot throughout
-		go f.feed(feedCtx, tt.data)
+		go func() { defer close(fed); f.feed(feedCtx, tt.data) }()
+	} else {
+		close(fed)
 	}
 	finished := make(chan tasks.Results, 1)
 	go func() { finished <- tasks.Each(ctx, tasks.Just(hosts...).Step("peer"), f.host) }()
