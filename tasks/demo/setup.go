@@ -31,7 +31,7 @@ func (d *run) setup() error {
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return err
 	}
-	d.agents = &murder.GoBuilder{Dir: bin}
+	d.agents = &murder.GoBuilder{Dir: bin, Local: true}
 	for _, h := range d.hosts {
 		if err := os.MkdirAll(filepath.Join(h.Dir, "tmp"), 0o755); err != nil {
 			return err

@@ -18,6 +18,11 @@ import (
 // AgentPackage is the import path of the agent's main package.
 const AgentPackage = "github.com/murderfleet/murder/dist/cmd/murder-agent"
 
+// AgentTags keep the C parts of anacrolix/torrent out of an agent built
+// with cgo (GoBuilder.Local) and its bolt database out of every agent: the
+// agent keeps piece completion in memory, and uTP is the Go one.
+const AgentTags = "disable_libutp,nosqlite,noboltdb"
+
 // AgentBuilder provides the agent binary for a platform.
 type AgentBuilder interface {
 	// Build returns the path of an agent for goos/goarch and its SHA-256.
@@ -25,10 +30,16 @@ type AgentBuilder interface {
 }
 
 // GoBuilder builds the agent from source with the go command, statically
-// (CGO_ENABLED=0), once per platform and run.
+// (CGO_ENABLED=0) and reproducibly (-trimpath) unless Local, once per
+// platform and run.
 type GoBuilder struct {
 	Dir string // output directory
 	Go  string // go command; default "go" (or $MAGEFILE_GOCMD)
+	// Local builds for this machine's own hosts (the demo): with the go
+	// command's CGO_ENABLED and without -trimpath, as mage compiles the
+	// magefile, so the build reuses the packages that compile just put in
+	// the build cache instead of compiling them all again.
+	Local bool
 
 	mu    sync.Mutex
 	built map[string][2]string
@@ -50,8 +61,14 @@ func (b *GoBuilder) Build(ctx context.Context, goos, goarch string) (string, str
 			gocmd = g
 		}
 	}
-	cmd := exec.CommandContext(ctx, gocmd, "build", "-trimpath", "-ldflags=-s -w", "-o", out, AgentPackage)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
+	args := []string{"build", "-tags", AgentTags, "-ldflags=-s -w"}
+	env := append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch)
+	if !b.Local {
+		args = append(args, "-trimpath")
+		env = append(env, "CGO_ENABLED=0")
+	}
+	cmd := exec.CommandContext(ctx, gocmd, append(args, "-o", out, AgentPackage)...)
+	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

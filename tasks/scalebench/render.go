@@ -13,13 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-
+	"github.com/murderfleet/murder/internal/chart"
 	"github.com/murderfleet/murder/tasks/bench"
 )
 
@@ -228,85 +222,58 @@ var figures = []figure{
 
 // Plot draws each figure against the number of hosts, one line per task,
 // on log-log axes (a straight line of slope 1 is linear growth), in a
-// grid of panels.
+// grid of panels, as a PNG. The drawing runs in a separate process
+// (package chart), so that gonum/plot stays out of the magefile.
 func (r *Results) Plot(path string) error {
+	return chart.Write(r.chart(), path)
+}
+
+// chart describes the plot Plot draws.
+func (r *Results) chart() *chart.Chart {
 	const cols = 2
 	rows := (len(figures) + cols - 1) / cols
-	plots := make([][]*plot.Plot, rows)
-	for i := range plots {
-		plots[i] = make([]*plot.Plot, cols)
-	}
 	var tasks []string
 	for _, row := range r.Rows {
 		if !contains(tasks, row.Task) {
 			tasks = append(tasks, row.Task)
 		}
 	}
+	c := &chart.Chart{Width: 11, Height: float64(rows) * 3.6, Cols: cols}
 	for fi, fig := range figures {
-		p := plot.New()
-		p.Title.Text = fig.title
-		p.X.Label.Text = "hosts"
-		p.Legend.Top, p.Legend.Left = true, true
-		p.Legend.TextStyle.Font.Size = vg.Points(7)
-		p.Add(plotter.NewGrid())
-		var all plotter.XYs
+		p := chart.Panel{Title: fig.title, XLabel: "hosts", LegendFontSize: 7}
+		var all [][2]float64
 		for ti, t := range tasks {
-			var xys plotter.XYs
+			var pts [][2]float64
 			for _, row := range r.Rows {
 				if v := fig.value(row); row.Task == t && v > 0 {
-					xys = append(xys, plotter.XY{X: float64(row.Hosts), Y: v})
+					pts = append(pts, [2]float64{float64(row.Hosts), v})
 				}
 			}
-			if len(xys) == 0 {
+			if len(pts) == 0 {
 				continue
 			}
-			all = append(all, xys...)
-			line, points, err := plotter.NewLinePoints(xys)
-			if err != nil {
-				return err
-			}
-			line.Color, points.Color, points.Shape = plotutil.Color(ti), plotutil.Color(ti), plotutil.Shape(ti)
-			line.Width, points.Radius = vg.Points(1.2), vg.Points(2.5)
-			p.Add(line, points)
+			all = append(all, pts...)
+			s := chart.Series{Style: ti, Points: pts, Width: 1.2, Radius: 2.5}
 			if fi == 0 || len(figures)-1 == fi {
-				p.Legend.Add(strings.TrimPrefix(t, "murder:"), line, points)
+				s.Name = strings.TrimPrefix(t, "murder:")
 			}
+			p.Series = append(p.Series, s)
 		}
 		if len(all) > 0 {
 			// Log-log: a straight line of slope 1 is linear growth. The
 			// ranges are padded so a single point still spans a decade.
-			xmin, xmax, ymin, ymax := plotter.XYRange(all)
-			p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-			p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{}, plot.LogTicks{}
-			p.X.Min, p.X.Max = xmin/1.5, xmax*1.5
-			p.Y.Min, p.Y.Max = ymin/2, ymax*4
-		}
-		plots[fi/cols][fi%cols] = p
-	}
-	for i := range plots {
-		for j := range plots[i] {
-			if plots[i][j] == nil {
-				plots[i][j] = plot.New()
+			xmin, xmax, ymin, ymax := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+			for _, pt := range all {
+				xmin, xmax = min(xmin, pt[0]), max(xmax, pt[0])
+				ymin, ymax = min(ymin, pt[1]), max(ymax, pt[1])
 			}
+			p.LogLog = true
+			p.X = &[2]float64{xmin / 1.5, xmax * 1.5}
+			p.Y = &[2]float64{ymin / 2, ymax * 4}
 		}
+		c.Panels = append(c.Panels, p)
 	}
-	img := vgimg.New(11*vg.Inch, vg.Length(rows)*3.6*vg.Inch)
-	dc := draw.New(img)
-	canvases := plot.Align(plots, draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4}, dc)
-	for i := range plots {
-		for j := range plots[i] {
-			plots[i][j].Draw(canvases[i][j])
-		}
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return c
 }
 
 func contains(s []string, v string) bool {
