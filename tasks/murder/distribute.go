@@ -18,9 +18,9 @@ import (
 // AgentPackage is the import path of the agent's main package.
 const AgentPackage = "github.com/murderfleet/murder/dist/cmd/murder-agent"
 
-// AgentTags keep the C parts of anacrolix/torrent out of an agent built
-// with cgo (GoBuilder.Local) and its bolt database out of every agent: the
-// agent keeps piece completion in memory, and uTP is the Go one.
+// AgentTags keep anacrolix/torrent's bolt database out of the agent (it
+// keeps piece completion in memory), and its C parts (SQLite, libutp) out
+// should the agent ever be built with cgo.
 const AgentTags = "disable_libutp,nosqlite,noboltdb"
 
 // AgentBuilder provides the agent binary for a platform.
@@ -30,15 +30,16 @@ type AgentBuilder interface {
 }
 
 // GoBuilder builds the agent from source with the go command, statically
-// (CGO_ENABLED=0) and reproducibly (-trimpath) unless Local, once per
+// (CGO_ENABLED=0), reproducibly (-trimpath) unless Local, once per
 // platform and run.
 type GoBuilder struct {
 	Dir string // output directory
 	Go  string // go command; default "go" (or $MAGEFILE_GOCMD)
-	// Local builds for this machine's own hosts (the demo): with the go
-	// command's CGO_ENABLED and without -trimpath, as mage compiles the
-	// magefile, so the build reuses the packages that compile just put in
-	// the build cache instead of compiling them all again.
+	// Local builds for this machine's own hosts (the demo) without
+	// -trimpath, as mage compiles the magefile: -trimpath is part of every
+	// package's key in the build cache, so the agent reuses what that
+	// compile just put there (the standard library below net) instead of
+	// compiling it all again.
 	Local bool
 
 	mu    sync.Mutex
@@ -62,10 +63,9 @@ func (b *GoBuilder) Build(ctx context.Context, goos, goarch string) (string, str
 		}
 	}
 	args := []string{"build", "-tags", AgentTags, "-ldflags=-s -w"}
-	env := append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch)
+	env := append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
 	if !b.Local {
 		args = append(args, "-trimpath")
-		env = append(env, "CGO_ENABLED=0")
 	}
 	cmd := exec.CommandContext(ctx, gocmd, append(args, "-o", out, AgentPackage)...)
 	cmd.Env = env
