@@ -151,7 +151,7 @@ func (r *Results) Markdown() string {
 
 var notes = []string{
 	"The controller is murder's own (tasks.Run with package murder's tasks, in the bench's process); the hosts are SSH servers on 127.1.x.y in a separate process (simfleet) with a simulated agent, so CPU and RSS are the controller's alone. fleet CPU s is the simulated fleet's CPU over the same task, on the same 2 cores.",
-	"wall s: the task's wall time; added s (murder:peer): wall minus the swarm's own time size/rate, i.e. what the controller adds (checks, torrent uploads, starts, polls, extracts).",
+	"wall s: the task's wall time; added s (murder:peer): wall minus the swarm's own time size/rate, i.e. what the controller adds (the starts, each host's result ask) and each peer's own extraction (the model's extract delay).",
 	"CPU s: getrusage user+system of the bench process over the task. peak RSS: VmHWM after resetting it (clear_refs 5) and freeing the heap before the task. stacks, heap, goroutines: the maxima of the Go runtime's goroutine stacks, live-and-unswept heap objects and goroutine count, sampled every 200 ms.",
 	"conns, sessions: SSH connections and session channels the fleet accepted during the task; sessions/host divides by the hosts the task runs on (on). sent: TCP bytes the fleet received from the controller, SSH framing and encryption included.",
 	"The tracker is not run (start_tracker is answered by the simulated agent) and no simulated peer announces: the tracker's load is not measured here.",
