@@ -9,6 +9,7 @@ import (
 	neturl "net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/anacrolix/torrent"
@@ -30,6 +31,10 @@ type announcer struct {
 	client trHttp.Client
 	req    tracker.AnnounceRequest
 	opt    trHttp.AnnounceOpt
+
+	// finished: this peer completed its download during this run; its
+	// announces no longer add peers (below).
+	finished atomic.Bool
 
 	stopOnce sync.Once
 	cancel   context.CancelFunc
@@ -93,6 +98,13 @@ func (a *announcer) announce(ctx context.Context, event tracker.AnnounceEvent) (
 	if err != nil {
 		return 0, err
 	}
+	if a.finished.Load() {
+		// The leechers know this peer from the tracker and dial it.
+		// Dialing the fifty the tracker just listed, the moment it
+		// finished, cost the n=10 bench about a sixth more CPU and a
+		// second of makespan.
+		return max(time.Duration(res.Interval)*time.Second, time.Second), nil
+	}
 	peers := make([]torrent.PeerInfo, 0, len(res.Peers))
 	for _, p := range res.Peers {
 		pi := torrent.PeerInfo{Addr: &net.TCPAddr{IP: p.IP, Port: p.Port}, Source: torrent.PeerSourceTracker}
@@ -141,6 +153,7 @@ func (a *announcer) loop(ctx context.Context, interval time.Duration) {
 			return
 		case <-complete:
 			complete, event = nil, shared.Completed
+			a.finished.Store(true)
 		case <-timer.C:
 		}
 		if next, err := a.announce(ctx, event); err == nil {
