@@ -1,7 +1,6 @@
 package remote
 
 import (
-	"bufio"
 	"crypto/ed25519"
 	"crypto/fips140"
 	"crypto/rand"
@@ -95,6 +94,7 @@ type hostKeys struct {
 	mu         sync.RWMutex // dials read known_hosts at once; accept-new writes it
 	check      ssh.HostKeyCallback
 	caLines    map[int]bool // numbers of the file's @cert-authority lines
+	plain      plainIndex   // the file's keys by host when all its lines are plain
 }
 
 func newHostKeys(file, mode string) (*hostKeys, error) {
@@ -118,37 +118,29 @@ func newHostKeys(file, mode string) (*hostKeys, error) {
 func (h *hostKeys) load() error {
 	if _, err := os.Stat(h.file); errors.Is(err, os.ErrNotExist) {
 		h.check = func(string, net.Addr, ssh.PublicKey) error { return &knownhosts.KeyError{} }
-		h.caLines = nil
+		h.caLines, h.plain = nil, nil
 		return nil
 	}
 	cb, err := knownhosts.New(h.file)
 	if err != nil {
 		return fmt.Errorf("known_hosts %s: %w", h.file, err)
 	}
-	ca, err := certAuthorityLines(h.file)
+	ca, plain, err := scanKnownHosts(h.file)
 	if err != nil {
 		return fmt.Errorf("known_hosts %s: %w", h.file, err)
 	}
-	h.check, h.caLines = cb, ca
+	h.check, h.caLines, h.plain = cb, ca, plain
 	return nil
 }
 
-// certAuthorityLines returns the numbers of the @cert-authority lines of
-// a known_hosts file, counted as knownhosts counts them.
-func certAuthorityLines(file string) (map[int]bool, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
+// lookup checks key against known_hosts (read lock held): through the
+// index when there is one and key is a plain key (a certificate needs
+// knownhosts' checks), else by knownhosts' scan.
+func (h *hostKeys) lookup(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	if _, cert := key.(*ssh.Certificate); h.plain != nil && !cert && hostname != "" {
+		return h.plain.check(hostname, remote, key)
 	}
-	defer f.Close()
-	lines := map[int]bool{}
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		if w := strings.Fields(sc.Text()); len(w) > 0 && w[0] == "@cert-authority" {
-			lines[n] = true
-		}
-	}
-	return lines, sc.Err()
+	return h.check(hostname, remote, key)
 }
 
 // probeKey is a key no known_hosts records: checking it against a host's
@@ -178,7 +170,7 @@ func (h *hostKeys) recorded(addr string) (types map[string]bool, ca bool) {
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	err := h.check(addr, &net.TCPAddr{IP: net.IPv4zero}, probe)
+	err := h.lookup(addr, &net.TCPAddr{IP: net.IPv4zero}, probe)
 	var ke *knownhosts.KeyError
 	if !errors.As(err, &ke) {
 		return nil, false
@@ -288,7 +280,7 @@ var errUnknownHost = errors.New("unknown host")
 // recorded, a CHANGED HostKeyError when another key is, errUnknownHost
 // when the host is not there.
 func (h *hostKeys) verdict(hostname string, remote net.Addr, key ssh.PublicKey) error {
-	err := h.check(hostname, remote, key)
+	err := h.lookup(hostname, remote, key)
 	var ke *knownhosts.KeyError
 	if !errors.As(err, &ke) {
 		return err
