@@ -2,6 +2,7 @@ package tasks_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -164,5 +165,38 @@ func TestOutsideARun(t *testing.T) {
 	err := tasks.On(context.Background(), tasks.Roles(), func(context.Context, *tasks.Host) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "outside a murder run") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestAside: hosts of work beside the task (Selection.Aside) are not in
+// its summary or report, and an empty aside selection says nothing.
+func TestAside(t *testing.T) {
+	f := taskstest.New(t)
+	name := register(t, func(ctx context.Context) error {
+		feed := tasks.On(ctx, tasks.Roles("db").Aside(), func(ctx context.Context, h *tasks.Host) error {
+			return h.Execute(ctx, "tail", "log")
+		})
+		none := tasks.On(ctx, tasks.Roles("nonesuch").Aside(), func(context.Context, *tasks.Host) error { return nil })
+		return errors.Join(feed, none, tasks.On(ctx, tasks.Roles("web"), func(ctx context.Context, h *tasks.Host) error {
+			return h.Execute(ctx, "true")
+		}))
+	})
+	file := filepath.Join(t.TempDir(), "report.json")
+	out, err := f.Run(t, fleet, name, "report="+file)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got := f.HostsRunning("tail log"); len(got) != 2 {
+		t.Errorf("the aside work ran on %q, want both db hosts", got)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), `"db1"`) || !strings.Contains(string(b), `"w03"`) {
+		t.Errorf("report lists the aside hosts or lacks the task's:\n%s", b)
+	}
+	if !strings.Contains(out, "ok on 2 host(s)") || strings.Contains(out, "nothing to do") {
+		t.Errorf("summary counts the aside hosts, or an empty aside selection was news:\n%s", out)
 	}
 }

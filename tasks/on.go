@@ -44,7 +44,9 @@ func Each(ctx context.Context, sel Selection, fn func(ctx context.Context, h *Ho
 		return Results{{Err: err}}
 	}
 	if len(hosts) == 0 {
-		Log(ctx, "%s: no hosts selected, nothing to do", sc.current())
+		if !sel.aside {
+			Log(ctx, "%s: no hosts selected, nothing to do", sc.current())
+		}
 		return nil
 	}
 	step := sel.step
@@ -64,17 +66,17 @@ func Each(ctx context.Context, sel Selection, fn func(ctx context.Context, h *Ho
 			}
 			break
 		}
-		sc.run.group(ctx, group, results[start:], sel.limit, step, fn)
+		sc.run.group(ctx, group, results[start:], sel, step, fn)
 	}
 	return results
 }
 
 // group runs fn on each host of one group, each goroutine writing its own
 // result.
-func (r *run) group(ctx context.Context, hosts []*Host, results Results, limit int, step string, fn func(context.Context, *Host) error) {
+func (r *run) group(ctx context.Context, hosts []*Host, results Results, sel Selection, step string, fn func(context.Context, *Host) error) {
 	var g errgroup.Group
-	if limit > 0 {
-		g.SetLimit(limit)
+	if sel.limit > 0 {
+		g.SetLimit(sel.limit)
 	}
 	for i, h := range hosts {
 		g.Go(func() error {
@@ -84,7 +86,9 @@ func (r *run) group(ctx context.Context, hosts []*Host, results Results, limit i
 				err = &HostError{Host: h.String(), Step: step, Err: err}
 				r.report.fail(h.server, step, err.(*HostError).Err)
 			}
-			r.report.touch(h.server, r.now().Sub(began))
+			if err != nil || !sel.aside {
+				r.report.touch(h.server, r.now().Sub(began))
+			}
 			results[i] = Result{h, err}
 			return nil // one host's failure must not cancel the others
 		})

@@ -23,6 +23,7 @@ type Selection struct {
 	group   int           // hosts per group; 0: one group
 	wait    time.Duration // between groups
 	step    string
+	aside   bool // work beside the task: not counted in its summary
 }
 
 // Roles selects the servers of the named roles, in murder.yaml's order,
@@ -94,6 +95,11 @@ func (s Selection) InSequence(wait time.Duration) Selection { return s.InGroups(
 // Step names what the function does, for failures ("host w03: start
 // peer: ..."); by default it is the task's name.
 func (s Selection) Step(name string) Selection { s.step = name; return s }
+
+// Aside marks work beside the task, such as a feed of its progress: its
+// hosts are not counted in the task's summary and report unless they
+// fail, and an empty selection is no news.
+func (s Selection) Aside() Selection { s.aside = true; return s }
 
 // Hosts resolves the selection in ctx's run.
 func (s Selection) Hosts(ctx context.Context) ([]*Host, error) {

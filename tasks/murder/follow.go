@@ -35,7 +35,7 @@ func follow(ctx context.Context, hosts []*tasks.Host, tt localTransfer, total in
 	prog := newProgress(ctx, total, tt.size)
 	feedCtx, stopFeed := context.WithCancel(ctx)
 	fed := make(chan struct{})
-	defer func() { stopFeed(); <-fed }() // the session is closed before the run ends
+	defer func() { stopFeed(); <-fed }()    // the session is closed before the run ends
 	if tasks.Config(ctx).SSH.MaxHosts > 1 { // the feed holds a slot throughout
 		go func() { defer close(fed); f.feed(feedCtx, tt.data) }()
 	} else {
@@ -167,7 +167,7 @@ func (f *follower) sum(total int) (bytes int64, done int) {
 // the tracker's host, until ctx ends. Without it (an older tracker, a
 // tracker host that is down) progress comes from the results alone.
 func (f *follower) feed(ctx context.Context, torrent []byte) {
-	_ = tasks.On(ctx, tasks.Roles(roleTracker).Once().Step("progress"), func(ctx context.Context, h *tasks.Host) error {
+	_ = tasks.On(ctx, tasks.Roles(roleTracker).Once().Aside().Step("progress"), func(ctx context.Context, h *tasks.Host) error {
 		pr, pw := io.Pipe()
 		go f.readFeed(pr)
 		err := h.WithInput(torrent).Stream(ctx, pw, settingsOf(ctx, h).swarmStatusCmd(pollEvery)...)
