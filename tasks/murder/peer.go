@@ -52,9 +52,10 @@ func peer(ctx context.Context) error {
 		if err := h.WithInput(input).Run(ctx, line); err != nil {
 			return err
 		}
-		h.Mark("peer started")
+		now := tasks.Now(ctx) // the host's own moments are placed after this one
+		h.MarkAt("peer started", now)
 		mu.Lock()
-		starts[h.String()] = tasks.Now(ctx)
+		starts[h.String()] = now
 		mu.Unlock()
 		return nil
 	})
