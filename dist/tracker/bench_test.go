@@ -62,6 +62,15 @@ func BenchmarkAnnounce10k(b *testing.B) {
 // fleet's re-announces arrive. It reports announces per second.
 func BenchmarkAnnounceHTTP10k(b *testing.B) {
 	s, targets := swarm10k(b)
+	base := "http://" + serveBench(b, s)
+	tr := &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	announceParallel(b, &http.Client{Transport: tr, Timeout: 10 * time.Second}, base, targets)
+}
+
+// serveBench serves s on a loopback port until the benchmark ends and
+// returns its address.
+func serveBench(b *testing.B, s *Server) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -69,16 +78,18 @@ func BenchmarkAnnounceHTTP10k(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()
-	defer func() {
+	b.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			b.Error(err)
 		}
-	}()
-	base := "http://" + ln.Addr().String()
-	tr := &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	cl := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	})
+	return ln.Addr().String()
+}
+
+// announceParallel times b.N announces through cl, cycling through
+// targets, and reports announces per second.
+func announceParallel(b *testing.B, cl *http.Client, base string, targets []string) {
 	var next atomic.Int64
 	b.SetParallelism(8) // 8 clients per CPU: the server, not the client, should be the bottleneck
 	b.ResetTimer()
@@ -141,41 +152,12 @@ func benchAnnounceTLS(b *testing.B, keepAlive bool) {
 		b.Fatal(err)
 	}
 	s.cfg.TLS = tlsConf
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Error(err)
-		}
-	}()
-	base := "https://" + ln.Addr().String()
+	base := "https://" + serveBench(b, s)
 	tr := &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true, DisableKeepAlives: !keepAlive,
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} // a test's own self-signed server
 	defer tr.CloseIdleConnections()
-	cl := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-	var next atomic.Int64
-	b.SetParallelism(8)
 	cpu0 := processCPU()
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			resp, err := cl.Get(base + targets[int(next.Add(1))%len(targets)])
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "announces/s")
+	announceParallel(b, &http.Client{Transport: tr, Timeout: 10 * time.Second}, base, targets)
 	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/announce")
 }
 
