@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -90,20 +89,16 @@ func (a *announcer) announce(ctx context.Context, event tracker.AnnounceEvent) (
 	req.Left = a.t.BytesMissing()
 	req.Uploaded, req.Downloaded = st.BytesWrittenData.Int64(), st.BytesReadUsefulData.Int64()
 	res, err := a.client.Announce(ctx, req, a.opt)
-	if ue := (*neturl.Error)(nil); errors.As(err, &ue) {
-		// The request URL repeats the tracker and adds a long query; the
-		// cause ("connection refused") is what the operator needs.
-		err = ue.Err
-	}
 	if err != nil {
-		return 0, err
+		return 0, announceCause(err)
 	}
+	interval := max(time.Duration(res.Interval)*time.Second, time.Second)
 	if a.finished.Load() {
 		// The leechers know this peer from the tracker and dial it.
 		// Dialing the fifty the tracker just listed, the moment it
 		// finished, cost the n=10 bench about a sixth more CPU and a
 		// second of makespan.
-		return max(time.Duration(res.Interval)*time.Second, time.Second), nil
+		return interval, nil
 	}
 	peers := make([]torrent.PeerInfo, 0, len(res.Peers))
 	for _, p := range res.Peers {
@@ -112,20 +107,17 @@ func (a *announcer) announce(ctx context.Context, event tracker.AnnounceEvent) (
 		peers = append(peers, pi)
 	}
 	a.t.AddPeers(peers)
-	return max(time.Duration(res.Interval)*time.Second, time.Second), nil
+	return interval, nil
 }
 
 // start makes the first announce ("started"), trying a transient failure
 // three times, and then re-announces in the background until stop.
 func (a *announcer) start(ctx context.Context) error {
 	var interval time.Duration
-	var err error
-	for attempt := 1; attempt <= 3; attempt++ {
-		if interval, err = a.announce(ctx, shared.Started); err == nil || !transient(err) || ctx.Err() != nil {
-			break
-		}
-		waitCtx(ctx, time.Duration(attempt)*time.Second)
-	}
+	err := retryTransient(ctx, func() (err error) {
+		interval, err = a.announce(ctx, shared.Started)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/murderfleet/murder/dist/seal"
 	"github.com/murderfleet/murder/internal/agentproto"
 )
 
@@ -17,14 +16,7 @@ import (
 // from. swarm-status, with the .torrent on stdin, reports the swarm as
 // the tracker on this host sees it.
 func TestPeerExtractsItself(t *testing.T) {
-	s := newSwarm(t, 1<<20)
-	tree := filepath.Dir(s.data)
-	id, rcpt, err := seal.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.data = filepath.Join(s.dir, "T.tgz")
-	size := unpackedSize(t, mustRun(t, 30*time.Second, "pack", "--recipient", rcpt, tree, s.data).stdout)
+	s, tree, id, size := newSealedSwarm(t)
 	s.startTracker(t)
 	s.torrent = filepath.Join(s.dir, "T.tgz.torrent")
 	const token = "abcdefghijklmnopqrstuvwxyz012345"

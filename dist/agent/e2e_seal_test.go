@@ -176,14 +176,7 @@ func TestSealedSingleFile(t *testing.T) {
 // seeds ciphertext, a peer downloads and verifies it (owner-only) and
 // extracts it with the identity from stdin, checked against the torrent.
 func TestSealedSwarm(t *testing.T) {
-	s := newSwarm(t, 1<<20)
-	tree := filepath.Dir(s.data)
-	id, rcpt, err := seal.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.data = filepath.Join(s.dir, "T.tgz")
-	size := unpackedSize(t, mustRun(t, 30*time.Second, "pack", "--recipient", rcpt, tree, s.data).stdout)
+	s, tree, id, size := newSealedSwarm(t)
 	s.startTracker(t)
 	s.makeTorrent(t, "--unpacked-size", size)
 	s.startSeeder(t)
@@ -197,4 +190,19 @@ func TestSealedSwarm(t *testing.T) {
 		t.Fatalf("extract: %s", r)
 	}
 	sameFile(t, filepath.Join(tree, "data.bin"), filepath.Join(dest, "data.bin"))
+}
+
+// newSealedSwarm is a swarm whose data is a 1 MiB tree packed encrypted
+// into T.tgz: it returns the swarm, the tree, the identity that decrypts
+// the archive and the unpacked size pack reported. Nothing runs yet.
+func newSealedSwarm(t *testing.T) (s *swarm, tree, identity, unpacked string) {
+	t.Helper()
+	s = newSwarm(t, 1<<20)
+	tree = filepath.Dir(s.data)
+	id, rcpt, err := seal.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.data = filepath.Join(s.dir, "T.tgz")
+	return s, tree, id, unpackedSize(t, mustRun(t, 30*time.Second, "pack", "--recipient", rcpt, tree, s.data).stdout)
 }

@@ -1,7 +1,7 @@
 package agent
 
 import (
-	"strings"
+	"bytes"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +15,10 @@ const (
 	seederBep20 = "-MS0001-"
 	peerBep20   = "-MP0001-"
 )
+
+// seederPrefix is seederBep20 as bytes, to match peer ids without a copy
+// per block received.
+var seederPrefix = []byte(seederBep20)
 
 // sources counts a download's useful bytes by where they came from, and
 // notes when the first one arrived. Safe for concurrent use: anacrolix
@@ -32,7 +36,7 @@ func (s *sources) watch(cfg *torrent.ClientConfig) {
 	cfg.Callbacks.ReceivedUsefulData = append(cfg.Callbacks.ReceivedUsefulData, func(e torrent.ReceivedUsefulDataEvent) {
 		n := int64(len(e.Message.Piece))
 		s.firstByte.CompareAndSwap(0, max(1, int64(time.Since(s.start))))
-		if pc, ok := e.Peer.TryAsPeerConn(); ok && strings.HasPrefix(string(pc.PeerID[:]), seederBep20) {
+		if pc, ok := e.Peer.TryAsPeerConn(); ok && bytes.HasPrefix(pc.PeerID[:], seederPrefix) {
 			s.fromSeeder.Add(n)
 			return
 		}

@@ -141,31 +141,31 @@ func settledComplete(ctx context.Context, t *torrent.Torrent, i int) (bool, erro
 // one that refuses the torrent is a clear error now rather than a stall
 // later. With the agent's own announcer, that first announce starts it.
 func (s *swarm) preflight(ctx context.Context, tf *torrentFile, ip net.IP, left int64) error {
+	var err error
 	if s.ann != nil {
-		if err := s.ann.start(ctx); err != nil {
-			return fmt.Errorf("tracker %s: %w", tf.announceURL(), err)
-		}
-		return nil
+		err = s.ann.start(ctx)
+	} else {
+		err = retryTransient(ctx, func() error { return announceOnce(ctx, tf, s.cl, ip, left) })
 	}
-	return preflight(ctx, tf, s.cl, ip, left)
+	if err != nil {
+		return fmt.Errorf("tracker %s: %w", tf.announceURL(), err)
+	}
+	return nil
 }
 
-func preflight(ctx context.Context, tf *torrentFile, cl *torrent.Client, ip net.IP, left int64) error {
-	url := tf.announceURL()
+// retryTransient calls announce until it succeeds or fails for good: a
+// busy tracker host or a lost SYN must not fail a peer of a large fleet,
+// so timeouts and unreachable routes are tried three times. A refused
+// connection or the tracker's own failure reason is an answer.
+func retryTransient(ctx context.Context, announce func() error) error {
 	var err error
-	// A busy tracker host or a lost SYN must not fail a peer of a large
-	// fleet: timeouts and unreachable routes are tried three times. A
-	// refused connection or the tracker's own failure reason is an answer.
 	for attempt := 1; attempt <= 3; attempt++ {
-		if err = announceOnce(ctx, tf, cl, ip, left); err == nil || !transient(err) || ctx.Err() != nil {
-			break
+		if err = announce(); err == nil || !transient(err) || ctx.Err() != nil {
+			return err
 		}
 		waitCtx(ctx, time.Duration(attempt)*time.Second)
 	}
-	if err != nil {
-		return fmt.Errorf("tracker %s: %w", url, err)
-	}
-	return nil
+	return err
 }
 
 func announceOnce(ctx context.Context, tf *torrentFile, cl *torrent.Client, ip net.IP, left int64) error {
@@ -180,10 +180,15 @@ func announceOnce(ctx context.Context, tf *torrentFile, cl *torrent.Client, ip n
 		Key:      1,
 	}
 	_, err := tracker.Announce{TrackerUrl: tf.announceURL(), Request: req, ClientIp4: krpc.NodeAddr{IP: ip.To4()}, Context: ctx}.Do()
+	return announceCause(err)
+}
+
+// announceCause is the cause of a failed announce: the request URL an
+// HTTP error repeats holds the tracker and a long query, but the cause
+// ("connection refused") is what the operator needs.
+func announceCause(err error) error {
 	if ue := (*neturl.Error)(nil); errors.As(err, &ue) {
-		// The request URL repeats the tracker and adds a long query; the
-		// cause ("connection refused") is what the operator needs.
-		err = ue.Err
+		return ue.Err
 	}
 	return err
 }
