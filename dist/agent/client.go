@@ -31,7 +31,8 @@ type swarmFlags struct {
 	verbose     bool
 	chunk       int
 	maxRequests int
-	// requireEncryption: MSE with RC4 on every connection (encryptPeers).
+	// requireEncryption: every peer connection is TLS keyed by the
+	// transfer (peertls.go).
 	requireEncryption bool
 }
 
@@ -74,7 +75,7 @@ func (s *swarmFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&s.verbose, "verbose", false, "log the BitTorrent library's info messages")
 	fs.IntVar(&s.chunk, "chunk-size", 0, "bytes per block request (0: a whole piece up to 1 MiB; 16384 to download from other BitTorrent clients)")
 	fs.IntVar(&s.maxRequests, "max-requests", 0, "requests in flight per connection (0: one with whole-piece requests, else what the other peer allows)")
-	fs.BoolVar(&s.requireEncryption, "require-encryption", false, "make and accept only encrypted (MSE, RC4) peer connections, whose handshake does not show the info-hash; peers without it cannot connect")
+	fs.BoolVar(&s.requireEncryption, "require-encryption", false, "make and accept only TLS peer connections keyed by the transfer's token: only holders of the .torrent can connect, and the network sees neither the info-hash nor the data")
 }
 
 // requestCap is how many requests a connection keeps in flight; 0 leaves
@@ -104,7 +105,8 @@ func capRequests(cfg *torrent.ClientConfig, k int) {
 }
 
 // clientConfig is anacrolix's configuration tuned for a datacenter fleet:
-// no DHT, no UPnP, no IPv6 unless asked, TCP only, no stream encryption,
+// no DHT, no UPnP, no IPv6 unless asked, TCP only (TLS with
+// --require-encryption, set up by usePeerTLS), no MSE stream encryption,
 // short dial timeouts, few connections per peer (defaultMaxConns) and few
 // requests in flight on each (wholePieceRequests).
 func clientConfig(s swarmFlags, ip net.IP, st storage.ClientImpl, logw io.Writer) *torrent.ClientConfig {
@@ -130,13 +132,14 @@ func clientConfig(s swarmFlags, ip net.IP, st storage.ClientImpl, logw io.Writer
 	// a third of the links' rate). Unverified data is bounded by the file
 	// anyway. n=10 256 MiB 40-43 -> 33.5 s, n=40 75 -> 67 s.
 	cfg.MaxUnverifiedBytes = 0
-	// RC4 stream encryption hides traffic from ISPs; inside a fleet it only
-	// burns CPU. Plaintext is still offered to peers that ask for the header.
+	// MSE's RC4 hides traffic from ISPs at a high CPU cost, and its
+	// obfuscation lets in anyone who knows the info-hash; a transfer that
+	// must be hidden uses TLS keyed by its token instead (peertls.go), with
+	// plain BitTorrent inside. Plaintext is still offered to peers that ask
+	// for the header.
 	cfg.HeaderObfuscationPolicy = torrent.HeaderObfuscationPolicy{Preferred: false, RequirePreferred: false}
 	cfg.CryptoProvides = mse.CryptoMethodPlaintext
-	if s.requireEncryption {
-		encryptPeers(cfg)
-	}
+	cfg.DisableTCP = s.requireEncryption // usePeerTLS listens and dials
 	cfg.NominalDialTimeout = s.dialTimeout
 	cfg.MinDialTimeout = s.dialTimeout / 2
 	cfg.HandshakesTimeout = 4 * time.Second
@@ -163,21 +166,6 @@ func clientConfig(s swarmFlags, ip net.IP, st storage.ClientImpl, logw io.Writer
 	}
 	cfg.Slogger = slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: level}))
 	return cfg
-}
-
-// encryptPeers makes every peer connection MSE-obfuscated, both ways, so
-// that an observer of the network cannot tell which transfer a connection
-// belongs to. The MSE handshake alone hides the info-hash, but anacrolix
-// sends the BitTorrent handshake after it, which repeats the info-hash,
-// through the negotiated method: plaintext would show it, so only RC4 is
-// offered and chosen. The payload is age ciphertext anyway when the
-// archive is encrypted; RC4 is about the metadata, not the content.
-func encryptPeers(cfg *torrent.ClientConfig) {
-	cfg.HeaderObfuscationPolicy = torrent.HeaderObfuscationPolicy{Preferred: true, RequirePreferred: true}
-	cfg.CryptoProvides = mse.CryptoMethodRC4
-	cfg.CryptoSelector = func(provided mse.CryptoMethod) mse.CryptoMethod {
-		return provided & mse.CryptoMethodRC4 // 0 fails the handshake
-	}
 }
 
 // announceIP returns the address to announce: the explicit one if given,

@@ -48,23 +48,17 @@ func TestClientConfig(t *testing.T) {
 	}
 }
 
-// TestRequireEncryption: the flag obfuscates every handshake and allows
-// only RC4 afterwards; without it, plaintext (a fleet's default).
+// TestRequireEncryption: plain BitTorrent inside (no MSE header, no RC4)
+// either way; the flag leaves TCP to usePeerTLS.
 func TestRequireEncryption(t *testing.T) {
-	cfg := testClientConfig(t)
-	if cfg.HeaderObfuscationPolicy.Preferred || cfg.CryptoProvides != mse.CryptoMethodPlaintext {
-		t.Errorf("default: policy %+v, provides %v; want plaintext", cfg.HeaderObfuscationPolicy, cfg.CryptoProvides)
-	}
-	cfg = testClientConfig(t, "--require-encryption")
-	p := cfg.HeaderObfuscationPolicy
-	if !p.Preferred || !p.RequirePreferred || cfg.CryptoProvides != mse.CryptoMethodRC4 {
-		t.Errorf("--require-encryption: policy %+v, provides %v", p, cfg.CryptoProvides)
-	}
-	if got := cfg.CryptoSelector(mse.AllSupportedCrypto); got != mse.CryptoMethodRC4 {
-		t.Errorf("selector chose %v from all methods, want RC4", got)
-	}
-	if got := cfg.CryptoSelector(mse.CryptoMethodPlaintext); got != 0 {
-		t.Errorf("selector chose %v from plaintext only, want none", got)
+	for _, args := range [][]string{nil, {"--require-encryption"}} {
+		cfg := testClientConfig(t, args...)
+		if cfg.HeaderObfuscationPolicy.Preferred || cfg.CryptoProvides != mse.CryptoMethodPlaintext {
+			t.Errorf("%v: policy %+v, provides %v; want plaintext", args, cfg.HeaderObfuscationPolicy, cfg.CryptoProvides)
+		}
+		if cfg.DisableTCP != (args != nil) {
+			t.Errorf("%v: DisableTCP %v", args, cfg.DisableTCP)
+		}
 	}
 }
 

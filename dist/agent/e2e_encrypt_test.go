@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -12,15 +13,18 @@ import (
 )
 
 // TestRequireEncryptionSwarm: a seeder and two peers with
-// --require-encryption complete a transfer. A plaintext BitTorrent
-// handshake (which carries the info-hash in clear) gets no answer from
-// such a seeder, while a seeder without the flag answers it. A peer
-// without the flag is not shut out: anacrolix accepts an encrypted
-// connection that an encrypting peer opens to it.
+// --require-encryption complete a transfer over TLS. A plaintext
+// BitTorrent handshake (which carries the info-hash in clear) gets no
+// answer from such a seeder, while a seeder without the flag answers it.
+// (Who may connect at all is peertls_test.go's.)
 func TestRequireEncryptionSwarm(t *testing.T) {
 	s := newSwarm(t, 4<<20)
 	s.startTracker(t)
-	s.makeTorrent(t)
+	// TLS is keyed by the transfer's token, which a murder torrent carries.
+	s.torrent = filepath.Join(s.dir, "data.torrent")
+	if r := runStdin(t, "abcdefghijklmnopqrstuvwxyz012345", "make-torrent", "--run-dir", s.run, "--token-file", "-", s.data, s.announce(), s.torrent); r.code != 0 {
+		t.Fatalf("make-torrent: %s", r)
+	}
 	addr := startSeederAt(t, s, "--require-encryption")
 	if plaintextHandshake(t, s, addr) {
 		t.Error("the seeder with --require-encryption answered a plaintext handshake")

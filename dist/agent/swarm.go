@@ -318,6 +318,7 @@ type swarm struct {
 	log io.Writer  // the process's log (a detached worker's log file)
 	src *sources   // a peer's: where its bytes came from
 	ann *announcer // nil: anacrolix announces (a udp:// tracker)
+	ln  io.Closer  // the TLS peer listener (--require-encryption), or nil
 }
 
 // joinSwarm stores tf's data at file (see fileStorage), starts a client
@@ -337,16 +338,20 @@ func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, 
 		st.Close()
 		return nil, fmt.Errorf("BitTorrent client: %w", err)
 	}
+	sw := &swarm{cl: cl, st: st, log: env.stderr, src: src}
+	if o.swarm.requireEncryption {
+		if sw.ln, err = usePeerTLS(cl, tf.mi, o.swarm.port, o.swarm.ipv6); err != nil {
+			sw.close()
+			return nil, err
+		}
+	}
 	own := ownAnnounce(tf)
-	t, err := addTorrent(cl, tf, o.swarm.chunk, own)
-	if err != nil {
-		closeClient(cl)
-		st.Close()
+	if sw.t, err = addTorrent(cl, tf, o.swarm.chunk, own); err != nil {
+		sw.close()
 		return nil, err
 	}
-	sw := &swarm{cl: cl, t: t, st: st, log: env.stderr, src: src}
 	if own {
-		if sw.ann, err = newAnnouncer(tf, cl, t, ip); err != nil {
+		if sw.ann, err = newAnnouncer(tf, cl, sw.t, ip); err != nil {
 			sw.close()
 			return nil, err
 		}
@@ -376,5 +381,10 @@ func (s *swarm) close() {
 		s.ann.stop()
 	}
 	closeClient(s.cl)
+	// After the client: its accept loop ends on the listener's error only
+	// once the client is closed.
+	if s.ln != nil {
+		s.ln.Close()
+	}
 	s.st.Close()
 }

@@ -342,9 +342,9 @@ func TestOutsiderLearnsNothing(t *testing.T) {
 	} else {
 		t.Logf("marker %s: absent from all %d captured bytes", marker, f.capturedBytes)
 	}
-	// The info-hash, the token, the peer lists: not on the peer-wire (MSE
-	// hides the BitTorrent handshake's), nor in the announces, which go
-	// over TLS, nor anywhere in hex.
+	// The info-hash, the token, the peer lists: not on the peer-wire (TLS
+	// keyed by the transfer hides the BitTorrent handshake's), nor in the
+	// announces, which go over TLS too, nor anywhere in hex.
 	for _, l := range f.ihLeaks {
 		t.Errorf("%s", l)
 	}

@@ -35,7 +35,7 @@ func init() {
 		{"do_not_download_torrent", "", "create_torrent leaves the .torrent on the seeder"},
 		{"stall_timeout", "", "how long a peer may go without data before it fails (90s, 5m)"},
 		{"encrypt", "1", "encrypt the archive and the peer connections (0: plaintext, for other BitTorrent clients)"},
-		{"obfuscate", "1", "with encrypt=1, also encrypt the peer connections (RC4 MSE: hides the BitTorrent handshake; 0: the archive only)"},
+		{"obfuscate", "1", "with encrypt=1, also encrypt the peer connections (TLS keyed by the transfer: only holders of the .torrent connect, the network sees no info-hash; 0: the archive only)"},
 		{"agent_sources", "20", "distribute_files: upload the agent to this many hosts (at least one per platform); the others fetch it from those"},
 		{"agent_port", "0", "distribute_files: the port hosts serve the agent to each other on (0: any free port)"},
 		{"capfile", "", "murder:import_capfile: the project directory, or its Capfile or config/deploy.rb"},
