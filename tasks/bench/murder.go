@@ -100,9 +100,13 @@ func (m *murderMethod) prepare(ctx context.Context, t *transfer) error {
 	return m.task(ctx, cfg, "murder:start_seeding", "tag="+t.tag)
 }
 
-// run is murder:peer: every peer downloads, verifies and extracts.
+// run is murder:peer: every peer downloads, verifies and extracts. Its
+// report (each host's moments: peer started, first byte, downloaded,
+// extracted, result seen) goes beside the results, for reading where a
+// transfer's time went.
 func (m *murderMethod) run(ctx context.Context, t *transfer) error {
-	return m.task(ctx, m.cfg, "murder:peer", "tag="+t.tag, "destination_path="+destDir)
+	report := filepath.Join(m.b.o.Out, t.tag+".peer.json")
+	return m.task(ctx, m.cfg, "murder:peer", "tag="+t.tag, "destination_path="+destDir, "report="+report)
 }
 
 // finish stops the seeder and the peers (which seed on for 30 s) and

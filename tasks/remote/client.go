@@ -32,8 +32,9 @@ type Client struct {
 var _ Conn = (*Client)(nil)
 
 // Run runs cmd in a new session. When ctx ends first, the remote process is
-// sent SIGTERM and the session closed: goph's own context handling would
-// leave it running.
+// sent SIGTERM and the session closed, and Run returns at once: goph's own
+// context handling would leave the session open. A server that refuses the
+// signal (OpenSSH often does) leaves the process to end at its next write.
 func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error {
 	s, err := c.goph.NewSession()
 	if err != nil {
@@ -64,12 +65,12 @@ func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, s
 	select {
 	case err = <-done:
 	case <-ctx.Done():
+		// Not waiting for the remote end: OpenSSH refuses signals in many
+		// setups ("session signalling requires privilege separation", as
+		// root on 9.2), so the process ends at its next write to the closed
+		// channel (SIGPIPE) or by its own limit, not sooner for waiting.
 		_ = s.Signal(ssh.SIGTERM)
 		s.Close()
-		select {
-		case <-done:
-		case <-time.After(2 * time.Second):
-		}
 		return ctx.Err()
 	}
 	var ee *ssh.ExitError
