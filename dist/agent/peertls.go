@@ -26,9 +26,9 @@ import (
 // any other. So only holders of the .torrent (which travels over SSH) can
 // connect at all, and the network sees neither the info-hash nor a byte
 // of the archive. This replaces BitTorrent's own MSE/RC4 obfuscation,
-// which let anyone who knew the info-hash connect, and whose RC4 (about
-// 3.5 ns a byte in Go, on both ends of every byte) was the largest CPU
-// cost of a transfer; TLS's AES-GCM uses the CPU's AES instructions.
+// which let anyone who knew the info-hash connect, and whose RC4 (pure Go,
+// on both ends of every byte) was the largest CPU cost of a transfer;
+// TLS's AES-GCM uses the CPU's AES instructions.
 
 // peerTLSInfo names the key derivation, so that a key derived for another
 // purpose from the same token can never equal this one.
