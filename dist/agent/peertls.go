@@ -7,12 +7,10 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
-	"time"
+	"strconv"
 
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
@@ -51,16 +49,17 @@ func peerTLSConfig(mi *metainfo.MetaInfo) (*tls.Config, error) {
 		return nil, fmt.Errorf("peer TLS key: %w", err)
 	}
 	key := ed25519.NewKeyFromSeed(seed)
-	cert, err := peerCertificate(key)
+	// Certificates are not verified (each end pins the key instead), so
+	// only the key in this one matters.
+	cert, err := tracker.SelfSignedCertificate(key, "murder peer")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("peer TLS certificate: %w", err)
 	}
 	want := key.Public().(ed25519.PublicKey)
 	return &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		MinVersion:   tls.VersionTLS13,
-		// Chains are not verified (the certificate is self-signed); the
-		// peer's key is, in VerifyConnection, on both ends.
+		// The peer's key is checked in VerifyConnection, on both ends.
 		InsecureSkipVerify:     true,
 		ClientAuth:             tls.RequireAnyClientCert,
 		SessionTicketsDisabled: true,
@@ -75,29 +74,6 @@ func peerTLSConfig(mi *metainfo.MetaInfo) (*tls.Config, error) {
 			return nil
 		},
 	}, nil
-}
-
-// peerCertificate is a self-signed certificate for key. Its fields carry
-// nothing: only the key is checked.
-func peerCertificate(key ed25519.PrivateKey) (tls.Certificate, error) {
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		NotBefore:    time.Unix(0, 0),
-		NotAfter:     time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
-	}
-	der, err := x509.CreateCertificate(nil, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("peer TLS certificate: %w", err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
-}
-
-// peerTLSNetwork is the TCP network peers listen on and dial.
-func peerTLSNetwork(ipv6 bool) string {
-	if ipv6 {
-		return "tcp"
-	}
-	return "tcp4"
 }
 
 // tlsDialer dials peers and completes the TLS handshake within the
@@ -132,8 +108,11 @@ func usePeerTLS(cl *torrent.Client, mi *metainfo.MetaInfo, port int, ipv6 bool) 
 	if err != nil {
 		return nil, err
 	}
-	network := peerTLSNetwork(ipv6)
-	ln, err := net.Listen(network, net.JoinHostPort("", fmt.Sprint(port)))
+	network := "tcp4"
+	if ipv6 {
+		network = "tcp"
+	}
+	ln, err := net.Listen(network, net.JoinHostPort("", strconv.Itoa(port)))
 	if err != nil {
 		return nil, fmt.Errorf("peer listener: %w", err)
 	}

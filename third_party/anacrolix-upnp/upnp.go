@@ -21,11 +21,9 @@ const (
 
 // Device is an Internet gateway.
 type Device interface {
-	ID() string
 	GetLocalIPAddress() net.IP
 	AddPortMapping(protocol Protocol, internalPort, externalPort int, description string, duration time.Duration) (int, error)
 	DeletePortMapping(protocol Protocol, externalPort int) error
-	GetExternalIPAddress() (net.IP, error)
 }
 
 // Discover returns no devices, at once.

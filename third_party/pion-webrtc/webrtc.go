@@ -10,8 +10,8 @@ import (
 	"github.com/pion/logging"
 )
 
-// ErrDisabled is what every constructor returns.
-var ErrDisabled = errors.New("webrtc is not built into murder's agent")
+// errDisabled is what every constructor returns.
+var errDisabled = errors.New("webrtc is not built into murder's agent")
 
 // SDPType is the type of a session description.
 type SDPType int
@@ -24,10 +24,7 @@ type SessionDescription struct {
 
 // ICEServer is a STUN or TURN server.
 type ICEServer struct {
-	URLs           []string `json:"urls"`
-	Username       string   `json:"username,omitempty"`
-	Credential     any      `json:"credential,omitempty"`
-	CredentialType int      `json:"credentialType,omitempty"`
+	URLs []string `json:"urls"`
 }
 
 // ICECandidate is a candidate address of a peer.
@@ -67,29 +64,15 @@ func NewAPI(...func(*API)) *API { return &API{} }
 // WithSettingEngine is an option of NewAPI.
 func WithSettingEngine(SettingEngine) func(*API) { return func(*API) {} }
 
-// NewPeerConnection fails with ErrDisabled.
+// NewPeerConnection fails with errDisabled.
 func (*API) NewPeerConnection(Configuration) (*PeerConnection, error) {
-	return nil, ErrDisabled
+	return nil, errDisabled
 }
 
 // PeerConnectionState is the state of a PeerConnection.
 type PeerConnectionState int
 
-// PeerConnectionStateClosed is the state after Close.
-const PeerConnectionStateClosed PeerConnectionState = 6
-
-func (s PeerConnectionState) String() string {
-	if s == PeerConnectionStateClosed {
-		return "closed"
-	}
-	return "unknown"
-}
-
-// DataChannelState is the state of a DataChannel.
-type DataChannelState int
-
-// DataChannelStateClosed is the state after Close.
-const DataChannelStateClosed DataChannelState = 4
+func (PeerConnectionState) String() string { return "disabled" }
 
 // DataChannelInit configures a new DataChannel.
 type DataChannelInit struct{}
@@ -112,28 +95,28 @@ func (*PeerConnection) OnConnectionStateChange(func(PeerConnectionState)) {}
 // OnDataChannel does nothing: no channel ever opens.
 func (*PeerConnection) OnDataChannel(func(*DataChannel)) {}
 
-// SetLocalDescription fails with ErrDisabled.
-func (*PeerConnection) SetLocalDescription(SessionDescription) error { return ErrDisabled }
+// SetLocalDescription fails with errDisabled.
+func (*PeerConnection) SetLocalDescription(SessionDescription) error { return errDisabled }
 
-// SetRemoteDescription fails with ErrDisabled.
-func (*PeerConnection) SetRemoteDescription(SessionDescription) error { return ErrDisabled }
+// SetRemoteDescription fails with errDisabled.
+func (*PeerConnection) SetRemoteDescription(SessionDescription) error { return errDisabled }
 
 // LocalDescription returns an empty description.
 func (*PeerConnection) LocalDescription() *SessionDescription { return &SessionDescription{} }
 
-// CreateOffer fails with ErrDisabled.
+// CreateOffer fails with errDisabled.
 func (*PeerConnection) CreateOffer(*OfferOptions) (SessionDescription, error) {
-	return SessionDescription{}, ErrDisabled
+	return SessionDescription{}, errDisabled
 }
 
-// CreateAnswer fails with ErrDisabled.
+// CreateAnswer fails with errDisabled.
 func (*PeerConnection) CreateAnswer(*AnswerOptions) (SessionDescription, error) {
-	return SessionDescription{}, ErrDisabled
+	return SessionDescription{}, errDisabled
 }
 
-// CreateDataChannel fails with ErrDisabled.
+// CreateDataChannel fails with errDisabled.
 func (*PeerConnection) CreateDataChannel(string, *DataChannelInit) (*DataChannel, error) {
-	return nil, ErrDisabled
+	return nil, errDisabled
 }
 
 // GetStats returns an empty report.
@@ -163,9 +146,9 @@ func (*SCTPTransport) Transport() *DTLSTransport { return &DTLSTransport{} }
 // ICETransport returns the ICE transport.
 func (*DTLSTransport) ICETransport() *ICETransport { return &ICETransport{} }
 
-// GetSelectedCandidatePair fails with ErrDisabled.
+// GetSelectedCandidatePair fails with errDisabled.
 func (*ICETransport) GetSelectedCandidatePair() (*ICECandidatePair, error) {
-	return nil, ErrDisabled
+	return nil, errDisabled
 }
 
 // DataChannel is a WebRTC data channel; none can be created.
@@ -180,8 +163,5 @@ func (*DataChannel) OnOpen(func()) {}
 // OnClose does nothing.
 func (*DataChannel) OnClose(func()) {}
 
-// ReadyState is always closed.
-func (*DataChannel) ReadyState() DataChannelState { return DataChannelStateClosed }
-
-// Detach fails with ErrDisabled.
-func (*DataChannel) Detach() (datachannel.ReadWriteCloser, error) { return nil, ErrDisabled }
+// Detach fails with errDisabled.
+func (*DataChannel) Detach() (datachannel.ReadWriteCloser, error) { return nil, errDisabled }

@@ -4,9 +4,5 @@ package codes
 // Code is a span's status.
 type Code uint32
 
-// The status codes.
-const (
-	Unset Code = iota
-	Error
-	Ok
-)
+// Error marks a failed span.
+const Error Code = 1
