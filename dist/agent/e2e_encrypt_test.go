@@ -52,20 +52,30 @@ func startSeederAt(t *testing.T, s *swarm, extra ...string) string {
 	return m[1]
 }
 
+// readTorrent reads and checks the .torrent at path.
+func readTorrent(t *testing.T, path string) torrentcheck.Torrent {
+	t.Helper()
+	b, err := torrentcheck.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tor, err := torrentcheck.Parse(b, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tor
+}
+
 // plaintextHandshake sends an unencrypted BitTorrent handshake for the
 // swarm's torrent to addr and reports whether a handshake came back.
 func plaintextHandshake(t *testing.T, s *swarm, addr string) bool {
 	t.Helper()
-	mi, err := torrentcheck.Load(s.torrent)
-	if err != nil {
-		t.Fatal(err)
-	}
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	ih := mi.HashInfoBytes()
+	ih := readTorrent(t, s.torrent).InfoHash
 	hs := append(append(append([]byte("\x13BitTorrent protocol"), make([]byte, 8)...), ih[:]...), bytes.Repeat([]byte("x"), 20)...)
 	if _, err := c.Write(hs); err != nil {
 		return false

@@ -9,7 +9,6 @@ import (
 
 	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
-	"github.com/murderfleet/murder/dist/torrentcheck"
 )
 
 // TestUnpackedSizeRecorded: make-torrent records the unpacked size it reads
@@ -28,8 +27,8 @@ func TestUnpackedSizeRecorded(t *testing.T) {
 	for file, want := range map[string]int64{tgz: 100005, filepath.Join(src, "a"): 100000} {
 		tor := file + ".torrent"
 		mustRun(t, 30*time.Second, "make-torrent", "--run-dir", filepath.Join(dir, "run"), file, "127.0.0.1:8998", tor)
-		if _, ext, err := torrentcheck.LoadExtension(tor); err != nil || ext.Unpacked != want {
-			t.Errorf("%s: recorded unpacked %d (%v), want %d", tor, ext.Unpacked, err, want)
+		if ext := readTorrent(t, tor).Extension; ext.Unpacked != want {
+			t.Errorf("%s: recorded unpacked %d, want %d", tor, ext.Unpacked, want)
 		}
 	}
 }

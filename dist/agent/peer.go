@@ -356,7 +356,7 @@ func writeTorrentFrom(ctx context.Context, stdin io.Reader, path string) error {
 	if len(b) > torrentcheck.MaxSize {
 		return fmt.Errorf("the torrent on stdin is larger than %d bytes", torrentcheck.MaxSize)
 	}
-	if _, _, err := torrentcheck.Parse(b, "on stdin"); err != nil {
+	if _, err := parseTorrent(b, "on stdin"); err != nil {
 		return err
 	}
 	return archive.WriteFile(ctx, path, 0o600, func(w io.Writer) error {

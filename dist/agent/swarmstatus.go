@@ -73,10 +73,11 @@ type swarmQuery struct {
 }
 
 func newSwarmQuery(torrent []byte) (*swarmQuery, error) {
-	mi, _, err := torrentcheck.Parse(torrent, "on stdin")
+	tf, err := parseTorrent(torrent, "on stdin")
 	if err != nil {
 		return nil, err
 	}
+	mi := tf.mi
 	token, err := tracker.TorrentToken(mi)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"github.com/murderfleet/murder/dist/passkey"
 	"github.com/murderfleet/murder/internal/ctxio"
 
 	"bytes"
@@ -25,7 +26,7 @@ import (
 	"github.com/murderfleet/murder/dist/tracker"
 )
 
-// torrentFile is a parsed and checked .torrent (torrentcheck.Check).
+// torrentFile is a parsed and checked .torrent (torrentcheck.Parse).
 type torrentFile struct {
 	path string
 	mi   *metainfo.MetaInfo
@@ -37,20 +38,47 @@ type torrentFile struct {
 // missing, truncated, garbage or hostile file (several files, a name with
 // a path in it).
 func loadTorrent(path string) (*torrentFile, error) {
-	mi, ext, err := torrentcheck.LoadExtension(path)
+	b, err := torrentcheck.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	info, err := mi.UnmarshalInfo() // cannot fail: Check did it
+	tf, err := parseTorrent(b, path)
 	if err != nil {
-		return nil, fmt.Errorf("torrent %s: %w", path, err)
+		return nil, err
 	}
-	return &torrentFile{path: path, mi: mi, info: info, ext: ext}, nil
+	tf.path = path
+	return tf, nil
+}
+
+// parseTorrent checks the .torrent b (named name in errors) with
+// torrentcheck, reads it again with anacrolix, which downloads it, and
+// refuses one the two readers see differently: what was checked must be
+// what the client acts on.
+func parseTorrent(b []byte, name string) (*torrentFile, error) {
+	t, err := torrentcheck.Parse(b, name)
+	if err != nil {
+		return nil, err
+	}
+	mi, err := metainfo.Load(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("torrent %s is not a valid .torrent file: %v", name, err)
+	}
+	info, err := mi.UnmarshalInfo()
+	if err != nil {
+		return nil, fmt.Errorf("torrent %s: no valid info dictionary: %v", name, err)
+	}
+	tf := &torrentFile{mi: mi, info: info, ext: t.Extension}
+	if mi.HashInfoBytes() != t.InfoHash || info.Name != t.Name || info.NameUtf8 != t.NameUTF8 ||
+		len(info.Files) != 0 || info.TotalLength() != t.Length || info.PieceLength != t.PieceLength ||
+		info.NumPieces() != t.NumPieces || tf.announceURL() != t.Announce {
+		return nil, fmt.Errorf("torrent %s reads one way to murder's check and another to the BitTorrent client; refusing it", name)
+	}
+	return tf, nil
 }
 
 // announceURL is the first tracker of the torrent.
 func (t *torrentFile) announceURL() string {
-	if t.mi.Announce != "" {
+	if t.mi.Announce != "" || len(t.mi.AnnounceList) == 0 || len(t.mi.AnnounceList[0]) == 0 {
 		return t.mi.Announce
 	}
 	return t.mi.AnnounceList[0][0]
@@ -130,7 +158,7 @@ func readToken(path string, stdin io.Reader) (string, error) {
 	if err != nil {
 		return "", usagef("--token-file: %v", err)
 	}
-	if err := tracker.ValidToken(tok); err != nil {
+	if err := passkey.Valid(tok); err != nil {
 		return "", usagef("--token-file: %v", err)
 	}
 	return tok, nil

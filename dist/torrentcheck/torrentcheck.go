@@ -1,13 +1,14 @@
 // Package torrentcheck loads and checks the .torrent files of a murder
 // transfer: a single file under a plain name, well-formed pieces, a
 // tracker, and murder's own record of the archive (its SHA-256 and
-// unpacked size). It imports only anacrolix's metainfo and bencode, not
-// the BitTorrent client, so the controller can check a .torrent it has
-// downloaded from a seeder before handing it to the peers.
+// unpacked size). It reads them with murder's own bencode package, not
+// anacrolix/torrent, so the controller checks a .torrent without linking
+// a BitTorrent library; the agent reads each torrent with anacrolix too
+// and refuses one the two readers see differently.
 package torrentcheck
 
 import (
-	"bytes"
+	"crypto/sha1"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,8 +16,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/anacrolix/torrent/bencode"
-	"github.com/anacrolix/torrent/metainfo"
+	"github.com/murderfleet/murder/internal/bencode"
 )
 
 // MaxSize bounds a .torrent file. Murder's torrents hold ~2000 piece
@@ -42,52 +42,177 @@ type Extension struct {
 	Sealed bool `bencode:"sealed,omitempty"`
 }
 
-// Load reads the .torrent at path, at most MaxSize bytes, and checks it
-// with Check.
-func Load(path string) (*metainfo.MetaInfo, error) {
-	mi, _, err := LoadExtension(path)
-	return mi, err
+// Torrent is what murder reads of a checked .torrent.
+type Torrent struct {
+	Name        string // the one file's name
+	NameUTF8    string // name.utf-8, when present
+	Length      int64  // of the file, in bytes
+	PieceLength int64
+	NumPieces   int
+	Announce    string   // the first tracker
+	InfoHash    [20]byte // SHA-1 of the info dictionary's bytes
+	// Extension is murder's record: zero SHA256 and Unpacked -1 when the
+	// torrent has none.
+	Extension Extension
 }
 
-// LoadExtension is Load that also returns murder's record (zero SHA256 and
-// Unpacked -1 when the torrent has none). A record that is present but
-// malformed is an error.
-func LoadExtension(path string) (*metainfo.MetaInfo, Extension, error) {
-	b, err := readCapped(path)
+// Parse reads and checks the bytes b of the .torrent named name. It
+// refuses what a murder agent must never act on: a multi-file or v2
+// torrent (its paths would be joined under the destination), a name that
+// is empty, "." or contains "/", "\", ".." or NUL, in either name field,
+// malformed pieces, no tracker, and a malformed murder record.
+func Parse(b []byte, name string) (Torrent, error) {
+	top, err := bencode.Fields(b)
 	if err != nil {
-		return nil, Extension{}, err
+		return Torrent{}, fmt.Errorf("torrent %s is not a valid .torrent file: %v", name, err)
 	}
-	return Parse(b, path)
+	t, err := parse(top)
+	if err != nil {
+		return Torrent{}, fmt.Errorf("torrent %s: %w", name, err)
+	}
+	return t, nil
 }
 
-// Parse is LoadExtension for the bytes b of the .torrent named name.
-func Parse(b []byte, name string) (*metainfo.MetaInfo, Extension, error) {
-	ext := Extension{Unpacked: -1}
-	mi, err := metainfo.Load(bytes.NewReader(b))
-	if err != nil {
-		return nil, ext, fmt.Errorf("torrent %s is not a valid .torrent file: %v", name, err)
-	}
-	if err := Check(mi); err != nil {
-		return nil, ext, fmt.Errorf("torrent %s: %w", name, err)
-	}
-	var top map[string]bencode.Bytes
-	if err := bencode.Unmarshal(b, &top); err != nil {
-		return nil, ext, fmt.Errorf("torrent %s is not a valid .torrent file: %v", name, err)
-	}
-	raw, ok := top[Key]
+func parse(top map[string][]byte) (Torrent, error) {
+	t := Torrent{Extension: Extension{Unpacked: -1}}
+	raw, ok := top["info"]
 	if !ok {
-		return mi, ext, nil
+		return t, errors.New("no info dictionary")
 	}
-	if err := bencode.Unmarshal(raw, &ext); err != nil {
-		return nil, ext, fmt.Errorf("torrent %s: malformed %q record: %v", name, Key, err)
+	t.InfoHash = sha1.Sum(raw)
+	if err := t.readInfo(raw); err != nil {
+		return t, err
 	}
-	if ext.SHA256, err = ParseDigest(ext.SHA256); err != nil {
-		return nil, ext, fmt.Errorf("torrent %s: %q record: %v", name, Key, err)
+	var err error
+	if t.Announce, err = firstTracker(top); err != nil {
+		return t, err
 	}
-	return mi, ext, nil
+	if raw, ok := top[Key]; ok {
+		if t.Extension, err = readExtension(raw); err != nil {
+			return t, fmt.Errorf("malformed %q record: %v", Key, err)
+		}
+	}
+	return t, nil
 }
 
-func readCapped(path string) ([]byte, error) {
+// readInfo reads and checks the info dictionary.
+func (t *Torrent) readInfo(raw []byte) error {
+	v, _ := bencode.Decode(raw) // well-formed: Fields read it
+	info, ok := v.(map[string]any)
+	if !ok {
+		return errors.New("no valid info dictionary: not a dictionary")
+	}
+	if files, ok := info["files"]; ok {
+		l, _ := files.([]any)
+		return fmt.Errorf("describes %d files; murder shares exactly one file", len(l))
+	}
+	if _, ok := info["file tree"]; ok || info["meta version"] != nil && info["meta version"] != int64(1) {
+		return errors.New("is a BitTorrent v2 torrent; murder shares v1 torrents")
+	}
+	var pieces string
+	d := dict{info, "info's "}
+	err := errors.Join(d.str("name", &t.Name, true), d.str("name.utf-8", &t.NameUTF8, false),
+		d.int("length", &t.Length, true), d.int("piece length", &t.PieceLength, true),
+		d.str("pieces", &pieces, true))
+	if err != nil {
+		return fmt.Errorf("no valid info dictionary: %v", err)
+	}
+	t.NumPieces = len(pieces) / 20
+	if err := checkName(t.Name); err != nil {
+		return err
+	}
+	if _, ok := info["name.utf-8"]; ok {
+		if err := checkName(t.NameUTF8); err != nil {
+			return fmt.Errorf("name.utf-8: %w", err)
+		}
+	}
+	return checkPieces(t.Length, t.PieceLength, len(pieces))
+}
+
+// firstTracker is the announce URL, or the first of announce-list's first
+// tier: the tracker an agent announces to.
+func firstTracker(top map[string][]byte) (string, error) {
+	if raw, ok := top["announce"]; ok {
+		v, _ := bencode.Decode(raw)
+		s, ok := v.(string)
+		if !ok {
+			return "", errors.New("announce is not a string")
+		}
+		if s != "" {
+			return s, nil
+		}
+	}
+	if raw, ok := top["announce-list"]; ok {
+		v, _ := bencode.Decode(raw)
+		tiers, _ := v.([]any)
+		if len(tiers) > 0 {
+			tier, _ := tiers[0].([]any)
+			if len(tier) > 0 {
+				if s, ok := tier[0].(string); ok && s != "" {
+					return s, nil
+				}
+			}
+		}
+	}
+	return "", errors.New("names no tracker")
+}
+
+func readExtension(raw []byte) (Extension, error) {
+	ext := Extension{Unpacked: -1}
+	v, _ := bencode.Decode(raw)
+	m, ok := v.(map[string]any)
+	if !ok {
+		return ext, errors.New("not a dictionary")
+	}
+	var sealed int64
+	d := dict{m, ""}
+	if err := errors.Join(d.str("sha256", &ext.SHA256, false), d.int("unpacked", &ext.Unpacked, false),
+		d.int("sealed", &sealed, false)); err != nil {
+		return ext, err
+	}
+	ext.Sealed = sealed != 0
+	var err error
+	ext.SHA256, err = ParseDigest(ext.SHA256)
+	return ext, err
+}
+
+// dict reads typed fields of a decoded dictionary; what names it in errors.
+type dict struct {
+	m    map[string]any
+	what string
+}
+
+func (d dict) str(key string, dst *string, required bool) error {
+	v, ok := d.m[key]
+	if !ok {
+		return d.missing(key, required)
+	}
+	if *dst, ok = v.(string); !ok {
+		return fmt.Errorf("%s%q is not a string", d.what, key)
+	}
+	return nil
+}
+
+func (d dict) int(key string, dst *int64, required bool) error {
+	v, ok := d.m[key]
+	if !ok {
+		return d.missing(key, required)
+	}
+	if *dst, ok = v.(int64); !ok {
+		return fmt.Errorf("%s%q is not an integer", d.what, key)
+	}
+	return nil
+}
+
+func (d dict) missing(key string, required bool) error {
+	if required {
+		return fmt.Errorf("no %s%q", d.what, key)
+	}
+	return nil
+}
+
+// ReadFile reads the .torrent at path, refusing one larger than MaxSize.
+func ReadFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading torrent: %w", err)
@@ -103,38 +228,6 @@ func readCapped(path string) ([]byte, error) {
 	return b, nil
 }
 
-// Check refuses what a murder agent must never act on: a multi-file
-// torrent (its paths would be joined under the destination), a name that
-// is empty, "." or contains "/", "\", ".." or NUL, in either name field,
-// malformed pieces, and no tracker.
-func Check(mi *metainfo.MetaInfo) error {
-	if len(mi.InfoBytes) == 0 {
-		return errors.New("no info dictionary")
-	}
-	info, err := mi.UnmarshalInfo()
-	if err != nil {
-		return fmt.Errorf("no valid info dictionary: %v", err)
-	}
-	if len(info.Files) > 0 {
-		return fmt.Errorf("describes %d files; murder shares exactly one file", len(info.Files))
-	}
-	if err := checkName(info.Name); err != nil {
-		return err
-	}
-	if info.NameUtf8 != "" {
-		if err := checkName(info.NameUtf8); err != nil {
-			return fmt.Errorf("name.utf-8: %w", err)
-		}
-	}
-	if err := checkPieces(&info); err != nil {
-		return err
-	}
-	if mi.Announce == "" && (len(mi.AnnounceList) == 0 || len(mi.AnnounceList[0]) == 0) {
-		return errors.New("names no tracker")
-	}
-	return nil
-}
-
 func checkName(name string) error {
 	switch {
 	case name == "" || name == ".":
@@ -145,13 +238,12 @@ func checkName(name string) error {
 	return nil
 }
 
-func checkPieces(info *metainfo.Info) error {
-	if info.PieceLength <= 0 || len(info.Pieces) == 0 || len(info.Pieces)%20 != 0 || info.TotalLength() <= 0 {
-		return fmt.Errorf("malformed (piece length %d, %d piece hash bytes, length %d)",
-			info.PieceLength, len(info.Pieces), info.TotalLength())
+func checkPieces(length, pieceLength int64, pieceBytes int) error {
+	if pieceLength <= 0 || pieceBytes == 0 || pieceBytes%20 != 0 || length <= 0 {
+		return fmt.Errorf("malformed (piece length %d, %d piece hash bytes, length %d)", pieceLength, pieceBytes, length)
 	}
-	if want := (info.TotalLength() + info.PieceLength - 1) / info.PieceLength; int64(info.NumPieces()) != want {
-		return fmt.Errorf("malformed: %d pieces for %d bytes of %d-byte pieces", info.NumPieces(), info.TotalLength(), info.PieceLength)
+	if want := (length + pieceLength - 1) / pieceLength; int64(pieceBytes/20) != want {
+		return fmt.Errorf("malformed: %d pieces for %d bytes of %d-byte pieces", pieceBytes/20, length, pieceLength)
 	}
 	return nil
 }

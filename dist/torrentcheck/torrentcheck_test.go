@@ -1,6 +1,7 @@
 package torrentcheck
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,7 @@ import (
 )
 
 // metaInfo builds a one-piece torrent; edit adjusts the info first.
-func metaInfo(t *testing.T, edit func(*metainfo.Info)) *metainfo.MetaInfo {
+func metaInfo(t testing.TB, edit func(*metainfo.Info)) *metainfo.MetaInfo {
 	t.Helper()
 	info := metainfo.Info{Name: "T.tgz", Length: 10, PieceLength: 16384, Pieces: make([]byte, 20)}
 	if edit != nil {
@@ -24,9 +25,23 @@ func metaInfo(t *testing.T, edit func(*metainfo.Info)) *metainfo.MetaInfo {
 	return &metainfo.MetaInfo{InfoBytes: ib, Announce: "http://127.0.0.1:8998/announce"}
 }
 
-func TestCheck(t *testing.T) {
-	if err := Check(metaInfo(t, nil)); err != nil {
-		t.Fatalf("good torrent: %v", err)
+// encode is the .torrent file of mi.
+func encode(t testing.TB, mi *metainfo.MetaInfo) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := mi.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestParse(t *testing.T) {
+	mi := metaInfo(t, nil)
+	got, err := Parse(encode(t, mi), "good")
+	want := Torrent{Name: "T.tgz", Length: 10, PieceLength: 16384, NumPieces: 1, Announce: mi.Announce,
+		InfoHash: mi.HashInfoBytes(), Extension: Extension{Unpacked: -1}}
+	if err != nil || got != want {
+		t.Fatalf("good torrent: %+v, %v; want %+v", got, err, want)
 	}
 	bad := map[string]func(*metainfo.Info){
 		"multi-file": func(i *metainfo.Info) {
@@ -44,20 +59,36 @@ func TestCheck(t *testing.T) {
 		"utf-8 name":     func(i *metainfo.Info) { i.NameUtf8 = "../x" },
 		"no pieces":      func(i *metainfo.Info) { i.Pieces = nil },
 		"too few pieces": func(i *metainfo.Info) { i.Length = 20000 },
+		"v2":             func(i *metainfo.Info) { i.FileTree = metainfo.FileTree{}; i.MetaVersion = 2 },
 	}
 	for name, edit := range bad {
-		if err := Check(metaInfo(t, edit)); err == nil {
+		if _, err := Parse(encode(t, metaInfo(t, edit)), name); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
 	noTracker := metaInfo(t, nil)
 	noTracker.Announce = ""
-	if err := Check(noTracker); err == nil || !strings.Contains(err.Error(), "no tracker") {
+	if _, err := Parse(encode(t, noTracker), "untracked"); err == nil || !strings.Contains(err.Error(), "no tracker") {
 		t.Errorf("no tracker: %v", err)
+	}
+	tiers := metaInfo(t, nil)
+	tiers.Announce, tiers.AnnounceList = "", [][]string{{"http://b:1/announce", "http://c:1/announce"}}
+	if got, err := Parse(encode(t, tiers), "tiers"); err != nil || got.Announce != "http://b:1/announce" {
+		t.Errorf("announce-list: %q, %v", got.Announce, err)
 	}
 }
 
-func TestLoad(t *testing.T) {
+// load is ReadFile and Parse.
+func load(path string) (Torrent, []byte, error) {
+	b, err := ReadFile(path)
+	if err != nil {
+		return Torrent{}, nil, err
+	}
+	t, err := Parse(b, path)
+	return t, b, err
+}
+
+func TestReadFile(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, top map[string]any) string {
 		b, err := bencode.Marshal(top)
@@ -75,26 +106,31 @@ func TestLoad(t *testing.T) {
 		return map[string]any{"announce": mi.Announce, "info": bencode.Bytes(mi.InfoBytes)}
 	}
 	plain := write("plain", base())
-	if _, ext, err := LoadExtension(plain); err != nil || ext.SHA256 != "" || ext.Unpacked != -1 {
-		t.Errorf("no record: %+v, %v", ext, err)
+	if got, b, err := load(plain); err != nil || got.Extension.SHA256 != "" || got.Extension.Unpacked != -1 || len(b) == 0 {
+		t.Errorf("no record: %+v, %v", got, err)
 	}
 	upper := strings.Repeat("AB", 32)
 	withExt := base()
-	withExt[Key] = map[string]any{"sha256": upper, "unpacked": 42}
+	withExt[Key] = map[string]any{"sha256": upper, "unpacked": 42, "sealed": true}
 	p := write("ext", withExt)
-	if _, ext, err := LoadExtension(p); err != nil || ext.SHA256 != strings.ToLower(upper) || ext.Unpacked != 42 {
-		t.Errorf("record: %+v, %v", ext, err)
+	if got, _, err := load(p); err != nil || got.Extension != (Extension{SHA256: strings.ToLower(upper), Unpacked: 42, Sealed: true}) {
+		t.Errorf("record: %+v, %v", got.Extension, err)
 	}
 	badSum := base()
 	badSum[Key] = map[string]any{"sha256": "xyz"}
-	if _, err := Load(write("badsum", badSum)); err == nil {
+	if _, _, err := load(write("badsum", badSum)); err == nil {
 		t.Error("a malformed SHA-256 was accepted")
+	}
+	badType := base()
+	badType[Key] = map[string]any{"unpacked": "many"}
+	if _, _, err := load(write("badtype", badType)); err == nil || !strings.Contains(err.Error(), `"unpacked" is not an integer`) {
+		t.Errorf("a malformed record: %v", err)
 	}
 	big := filepath.Join(dir, "big")
 	if err := os.WriteFile(big, make([]byte, MaxSize+1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(big); err == nil || !strings.Contains(err.Error(), "larger than") {
+	if _, _, err := load(big); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("oversized torrent: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package tracker
 import (
 	"errors"
 	"fmt"
+	"github.com/murderfleet/murder/dist/passkey"
 	"io"
 	"io/fs"
 	"net/http"
@@ -66,7 +67,7 @@ func LoadAdminToken(path string) (string, error) {
 // exclusively after the removal, so a file planted in between makes it fail
 // instead of being written through.
 func WriteAdminToken(path string) (string, error) {
-	token, err := NewToken()
+	token, err := passkey.New()
 	if err != nil {
 		return "", err
 	}

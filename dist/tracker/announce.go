@@ -3,6 +3,7 @@ package tracker
 import (
 	"encoding/hex"
 	"fmt"
+	"github.com/murderfleet/murder/dist/passkey"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -202,7 +203,7 @@ func (s *Server) serveAnnounce(w http.ResponseWriter, r *http.Request, token str
 }
 
 func (s *Server) answerAnnounce(r *http.Request, token string) ([]byte, error) {
-	if token != "" && ValidToken(token) != nil {
+	if token != "" && passkey.Valid(token) != nil {
 		return nil, errUnauthorized
 	}
 	req, err := s.parseAnnounce(r, token)

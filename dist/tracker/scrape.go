@@ -1,6 +1,7 @@
 package tracker
 
 import (
+	"github.com/murderfleet/murder/dist/passkey"
 	"net/http"
 	"net/url"
 
@@ -20,7 +21,7 @@ type scrapeFile struct {
 // none, for every info-hash registered with that token (on /scrape: every
 // tokenless one). It never lists another token's transfers.
 func (s *Server) serveScrape(w http.ResponseWriter, r *http.Request, token string) {
-	if token != "" && ValidToken(token) != nil {
+	if token != "" && passkey.Valid(token) != nil {
 		s.fail(w, errUnauthorized)
 		return
 	}

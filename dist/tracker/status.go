@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/murderfleet/murder/dist/passkey"
 	"net/http"
 	"slices"
 	"strings"
@@ -160,7 +161,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	filter := q.Get("token")
 	if !s.isAdmin(r) {
 		b := bearer(r)
-		if b == "" || ValidToken(b) != nil || (filter != "" && filter != b) || !s.transferExists(b) {
+		if b == "" || passkey.Valid(b) != nil || (filter != "" && filter != b) || !s.transferExists(b) {
 			unauthorized(w, "send Authorization: Bearer with the admin token, or with a transfer's token")
 			return
 		}

@@ -1,10 +1,9 @@
 package tracker
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
+	"github.com/murderfleet/murder/dist/passkey"
 	"net"
 	"net/url"
 	"strconv"
@@ -13,51 +12,10 @@ import (
 	"github.com/anacrolix/torrent/metainfo"
 )
 
-// Transfer tokens ("passkeys"): a murder torrent announces to
-// http://HOST:PORT/<token>/announce, and the tracker answers for its
-// info-hash only on that path. Whoever lacks the token can neither join the
-// swarm, nor learn who is in it, nor disturb it.
-const (
-	minTokenLen = 22 // 128 bits of base64url
-	maxTokenLen = 128
-	// tokenBytes is the entropy of NewToken: 192 bits, 32 characters.
-	tokenBytes = 24
-)
-
-// NewToken returns a fresh transfer token: 24 random bytes from crypto/rand
-// in unpadded base64url, 32 characters.
-func NewToken() (string, error) {
-	b := make([]byte, tokenBytes)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("new tracker token: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// ValidToken checks that s can be a transfer token: 22 to 128 characters of
-// [A-Za-z0-9_-], so that it stands in a URL path unescaped.
-func ValidToken(s string) error {
-	if len(s) < minTokenLen || len(s) > maxTokenLen {
-		return fmt.Errorf("tracker token of %d characters: want %d to %d", len(s), minTokenLen, maxTokenLen)
-	}
-	for i := 0; i < len(s); i++ {
-		if !tokenChar(s[i]) {
-			// Not the token itself in the message: it is a secret, and this
-			// error may be logged.
-			return fmt.Errorf("tracker token: character %d is not one of A-Z a-z 0-9 _ -", i+1)
-		}
-	}
-	return nil
-}
-
-func tokenChar(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
-}
-
 // AnnounceURL is the announce URL of a transfer at the tracker on host:port:
 // http://host:port/<token>/announce, or the tokenless
 // http://host:port/announce when token is "". host may be an IPv6 literal
-// without brackets. The token is not validated here; see [ValidToken].
+// without brackets. The token is not validated here; see [passkey.Valid].
 func AnnounceURL(host string, port int, token string) string {
 	hostPort := net.JoinHostPort(host, strconv.Itoa(port))
 	if token == "" {
@@ -124,7 +82,7 @@ func urlToken(raw string) (string, error) {
 	if !ok || route != "announce" {
 		return "", nil
 	}
-	if err := ValidToken(token); err != nil {
+	if err := passkey.Valid(token); err != nil {
 		return "", fmt.Errorf("announce URL of host %s: %w", u.Host, err)
 	}
 	return token, nil

@@ -9,7 +9,7 @@
 // forming an empty swarm.
 //
 // A transfer registered with a token (a private tracker's "passkey", see
-// [NewToken] and [AnnounceURL]) is answered only on /<token>/announce and
+// [passkey.New] and [AnnounceURL]) is answered only on /<token>/announce and
 // /<token>/scrape; one registered without a token only on /announce and
 // /scrape. Nobody without the token can join, list or disturb its swarm.
 //
@@ -25,6 +25,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/murderfleet/murder/dist/passkey"
 	"log/slog"
 	"net"
 	"net/http"
@@ -187,7 +188,7 @@ func (s *Server) Allow(ih metainfo.Hash) {
 // only on /<token>/announce and /<token>/scrape. It replaces an earlier
 // registration of ih by Allow or AllowToken.
 func (s *Server) AllowToken(ih metainfo.Hash, token string) error {
-	if err := ValidToken(token); err != nil {
+	if err := passkey.Valid(token); err != nil {
 		return fmt.Errorf("register %s: %w", ih.HexString(), err)
 	}
 	s.mu.Lock()

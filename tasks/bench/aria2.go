@@ -3,20 +3,22 @@ package bench
 import (
 	"github.com/murderfleet/murder/dist/torrentcheck"
 
+	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"math/bits"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/anacrolix/torrent/bencode"
-	"github.com/anacrolix/torrent/metainfo"
+	"github.com/murderfleet/murder/internal/bencode"
 )
 
 // trackerPort is opentracker's port on the tracker host (murder's tracker
@@ -28,9 +30,9 @@ const trackerPort = 6969
 type aria2Method struct {
 	b       *bench
 	torrent string
-	hash    metainfo.Hash
-	otDir   string // opentracker's chroot, holding its whitelist
-	hook    string // extracts once aria2c has the verified archive
+	hash    [20]byte // the torrent's info-hash
+	otDir   string   // opentracker's chroot, holding its whitelist
+	hook    string   // extracts once aria2c has the verified archive
 	logPath string
 	procs   []*proc // what the current transfer runs
 }
@@ -66,15 +68,19 @@ func newAria2(ctx context.Context, b *bench) (*aria2Method, error) {
 	if out, err := exec.CommandContext(ctx, "mktorrent", "-a", announce, "-l", lg, "-o", m.torrent, src).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("mktorrent: %w: %s", err, out)
 	}
-	mi, err := metainfo.LoadFromFile(m.torrent)
+	raw, err := torrentcheck.ReadFile(m.torrent)
 	if err != nil {
 		return nil, fmt.Errorf("mktorrent's torrent: %w", err)
 	}
-	m.hash = mi.HashInfoBytes()
+	tor, err := torrentcheck.Parse(raw, m.torrent)
+	if err != nil {
+		return nil, fmt.Errorf("mktorrent's torrent: %w", err)
+	}
+	m.hash = tor.InfoHash
 	if err := os.MkdirAll(m.otDir, 0o755); err != nil {
 		return nil, err
 	}
-	return m, os.WriteFile(filepath.Join(m.otDir, "whitelist"), []byte(m.hash.HexString()+"\n"), 0o644)
+	return m, os.WriteFile(filepath.Join(m.otDir, "whitelist"), []byte(hex.EncodeToString(m.hash[:])+"\n"), 0o644)
 }
 
 // pieceLength is murder's own choice, so that aria2c gets the same pieces.
@@ -139,15 +145,14 @@ func (m *aria2Method) waitTracker(ctx context.Context, ot *proc) error {
 // waitSeeder waits until the tracker's scrape counts a complete peer: the
 // seeder has checked its file and announced.
 func (m *aria2Method) waitSeeder(ctx context.Context, seed *proc) error {
-	u := fmt.Sprintf("http://%s/scrape?info_hash=%s", net.JoinHostPort(m.b.tracker().IP, strconv.Itoa(trackerPort)),
-		url.QueryEscape(string(m.hash[:])))
-	client := &http.Client{Timeout: 2 * time.Second}
+	addr := net.JoinHostPort(m.b.tracker().IP, strconv.Itoa(trackerPort))
+	query := "/scrape?info_hash=" + url.QueryEscape(string(m.hash[:]))
 	var last string
 	err := pollUntil(ctx, 2*time.Minute, func() (bool, error) {
 		if done, err := seed.exited(); done {
 			return false, fmt.Errorf("aria2c seeder exited: %v (see %s)", err, m.logPath)
 		}
-		n, err := scrapeComplete(client, u, m.hash)
+		n, err := scrapeComplete(ctx, addr, query, m.hash)
 		last = fmt.Sprintf("%d complete", n)
 		if err != nil {
 			last = err.Error()
@@ -160,22 +165,41 @@ func (m *aria2Method) waitSeeder(ctx context.Context, seed *proc) error {
 	return err
 }
 
-// scrapeComplete returns the number of seeders a tracker's scrape reports.
-func scrapeComplete(client *http.Client, u string, hash metainfo.Hash) (int, error) {
-	resp, err := client.Get(u)
+// scrapeComplete returns the number of seeders a tracker's scrape
+// reports. It speaks HTTP/1.0 itself rather than through net/http: the
+// bench links into the project's magefile, which would otherwise compile
+// all of net/http for this one request.
+func scrapeComplete(ctx context.Context, addr, query string, hash [20]byte) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
-	var scrape struct {
-		Files map[string]struct {
-			Complete int `bencode:"complete"`
-		} `bencode:"files"`
-	}
-	if err := bencode.NewDecoder(resp.Body).Decode(&scrape); err != nil {
+	defer c.Close()
+	deadline, _ := ctx.Deadline()
+	c.SetDeadline(deadline)
+	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", query, addr); err != nil {
 		return 0, err
 	}
-	return scrape.Files[string(hash[:])].Complete, nil
+	resp, err := io.ReadAll(io.LimitReader(c, 1<<20))
+	if err != nil {
+		return 0, err
+	}
+	head, body, _ := bytes.Cut(resp, []byte("\r\n\r\n"))
+	status, _, _ := bytes.Cut(head, []byte("\r\n"))
+	if f := strings.Fields(string(status)); len(f) < 2 || f[1] != "200" {
+		return 0, fmt.Errorf("scrape: %q", status)
+	}
+	v, err := bencode.Decode(body)
+	if err != nil {
+		return 0, fmt.Errorf("scrape: %w", err)
+	}
+	files, _ := v.(map[string]any)["files"].(map[string]any)
+	swarm, _ := files[string(hash[:])].(map[string]any)
+	n, _ := swarm["complete"].(int64)
+	return int(n), nil
 }
 
 // run starts an aria2c on every receiver and waits until each has renamed

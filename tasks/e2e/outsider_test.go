@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/murderfleet/murder/dist/passkey"
 	"net/netip"
 	"net/url"
 	"os"
@@ -95,7 +96,7 @@ func readTransfer(t *testing.T, d *deployment, tag string) transfer {
 		t.Fatal(err)
 	}
 	tok, ok := strings.CutSuffix(strings.TrimPrefix(u.Path, "/"), "/announce")
-	if !ok || tracker.ValidToken(tok) != nil {
+	if !ok || passkey.Valid(tok) != nil {
 		t.Fatalf("announce URL %q carries no token", mi.Announce)
 	}
 	port, err := strconv.ParseUint(u.Port(), 10, 16)
@@ -257,7 +258,7 @@ func TestOutsiderLearnsNothing(t *testing.T) {
 		madeUpIH := metainfo.HashBytes([]byte("made-up " + marker))
 		var madeUpID [20]byte
 		copy(madeUpID[:], "-XX0001-outsider0001")
-		madeUpToken, err := tracker.NewToken()
+		madeUpToken, err := passkey.New()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -106,18 +106,14 @@ func readTorrent(path string) (localTransfer, error) {
 	if err != nil {
 		return localTransfer{}, fmt.Errorf("torrent %s on this machine: %w", path, err)
 	}
-	mi, ext, err := torrentcheck.Parse(b, path)
+	tor, err := torrentcheck.Parse(b, path)
 	if err != nil {
-		return localTransfer{}, fmt.Errorf("torrent %s on this machine: %w", path, err)
+		return localTransfer{}, fmt.Errorf("%w (on this machine)", err)
 	}
-	if ext.SHA256 == "" {
+	if tor.Extension.SHA256 == "" {
 		return localTransfer{}, fmt.Errorf("torrent %s on this machine records no SHA-256, so the peers could not verify the whole archive and would refuse to extract it: make it with murder:create_torrent", path)
 	}
-	info, err := mi.UnmarshalInfo()
-	if err != nil {
-		return localTransfer{}, fmt.Errorf("torrent %s on this machine: %w", path, err)
-	}
-	return localTransfer{data: b, size: info.TotalLength(), sealed: ext.Sealed}, nil
+	return localTransfer{data: b, size: tor.Length, sealed: tor.Extension.Sealed}, nil
 }
 
 // checkReplace refuses unsafe_please_delete with no_tag_directory on a

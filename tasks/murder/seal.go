@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/murderfleet/murder/dist/passkey"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/murderfleet/murder/dist/seal"
-	"github.com/murderfleet/murder/dist/tracker"
 	"github.com/murderfleet/murder/tasks"
 )
 
@@ -71,7 +71,7 @@ func newToken(ctx context.Context) ([]byte, error) {
 	if tasks.DryRun(ctx) {
 		return []byte("TOKEN"), nil
 	}
-	tok, err := tracker.NewToken()
+	tok, err := passkey.New()
 	return []byte(tok + "\n"), err
 }
 

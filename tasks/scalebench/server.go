@@ -16,8 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/anacrolix/torrent/bencode"
-	"github.com/anacrolix/torrent/metainfo"
+	"github.com/murderfleet/murder/internal/bencode"
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 
@@ -293,14 +292,10 @@ func fakeTorrent(line string, m Model) ([]byte, error) {
 	pos := positional(argv[2:], map[string]bool{"--run-dir": true, "--token-file": true, "--unpacked-size": true})
 	pl := torrentcheck.PieceLength(m.Size)
 	n := (m.Size + pl - 1) / pl
-	info := metainfo.Info{Name: path.Base(pos[0]), Length: m.Size, PieceLength: pl, Pieces: make([]byte, 20*n)}
-	ib, err := bencode.Marshal(info)
-	if err != nil {
-		return nil, err
-	}
+	info := map[string]any{"name": path.Base(pos[0]), "length": m.Size, "piece length": pl, "pieces": make([]byte, 20*n)}
 	top := map[string]any{
 		"announce": "http://" + pos[1] + "/announce",
-		"info":     bencode.Bytes(ib),
+		"info":     info,
 		"murder":   map[string]any{"sha256": strings.Repeat("ab", 32), "unpacked": m.Size},
 	}
 	return bencode.Marshal(top)

@@ -3,9 +3,19 @@ package testfleet
 import (
 	"context"
 	"os"
-	"testing"
 	"time"
 )
+
+// TB is the part of testing.TB that ForTest uses. Taking it rather than
+// testing.TB keeps package testing out of what links this package: the
+// bench, and with it the project's magefile.
+type TB interface {
+	Helper()
+	Skip(args ...any)
+	Fatalf(format string, args ...any)
+	Errorf(format string, args ...any)
+	Cleanup(func())
+}
 
 // RequireEnv names the environment variable that turns ForTest's skips
 // into failures when set to 1, so CI can never silently skip fleet tests.
@@ -15,7 +25,7 @@ const RequireEnv = "MURDER_REQUIRE_FLEET"
 // test ends. It skips the test if the machine cannot host a fleet (not
 // root, sshd or iproute2 missing), or fails it instead when
 // MURDER_REQUIRE_FLEET=1.
-func ForTest(t testing.TB, hosts int, o Options) *Fleet {
+func ForTest(t TB, hosts int, o Options) *Fleet {
 	t.Helper()
 	if err := Check(o); err != nil {
 		if os.Getenv(RequireEnv) == "1" {
