@@ -104,3 +104,11 @@ replace go.opentelemetry.io/otel => ./third_party/otel
 replace go.opentelemetry.io/otel/trace => ./third_party/otel-trace
 
 replace github.com/anacrolix/upnp => ./third_party/anacrolix-upnp
+
+replace github.com/anacrolix/envpprof => ./third_party/anacrolix-envpprof
+
+replace github.com/anacrolix/utp => ./third_party/anacrolix-utp
+
+replace github.com/gorilla/websocket => ./third_party/gorilla-websocket
+
+replace github.com/google/go-cmp => ./third_party/go-cmp

@@ -1,0 +1,3 @@
+module github.com/anacrolix/envpprof
+
+go 1.21

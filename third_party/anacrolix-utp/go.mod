@@ -1,0 +1,3 @@
+module github.com/anacrolix/utp
+
+go 1.21
