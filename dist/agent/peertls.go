@@ -91,7 +91,7 @@ func (d tlsDialer) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc := tls.Client(c, d.cfg)
+	tc := newBatchedTLS(c, d.cfg, tls.Client)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("TLS with peer %s: %w", addr, err)
@@ -116,10 +116,7 @@ func usePeerTLS(cl *torrent.Client, mi *metainfo.MetaInfo, port int, ipv6 bool) 
 	if err != nil {
 		return nil, fmt.Errorf("peer listener: %w", err)
 	}
-	// The handshake runs lazily, on anacrolix's first read, in the
-	// connection's own goroutine: a slow or hostile peer never holds up
-	// Accept.
-	tl := tls.NewListener(ln, cfg)
+	tl := batchedListener{ln, cfg}
 	cl.AddListener(tl)
 	cl.AddDialer(tlsDialer{network: network, cfg: cfg})
 	return tl, nil

@@ -1,0 +1,108 @@
+package agent
+
+import (
+	"crypto/tls"
+	"net"
+	"sync"
+)
+
+// crypto/tls writes each record of a Write (at most 16 KiB of data) to the
+// socket by itself: a syscall and, with TCP_NODELAY, a TCP push each.
+// anacrolix writes whole piece messages (up to 1 MiB) at once, so a peer
+// connection's Write gathers its records and sends them in one write.
+
+// batchedTLS is a TLS connection whose large Writes reach the socket in
+// one write.
+type batchedTLS struct {
+	*tls.Conn
+	raw *recordBatcher
+}
+
+// newBatchedTLS wraps c in TLS: tls.Client or tls.Server as wrap says.
+func newBatchedTLS(c net.Conn, cfg *tls.Config, wrap func(net.Conn, *tls.Config) *tls.Conn) *batchedTLS {
+	raw := &recordBatcher{Conn: c}
+	return &batchedTLS{Conn: wrap(raw, cfg), raw: raw}
+}
+
+// batchBelow is the size under which a Write is one record anyway.
+const batchBelow = 16 << 10
+
+// Write encrypts p and sends its records together.
+func (t *batchedTLS) Write(p []byte) (int, error) {
+	if len(p) < batchBelow {
+		return t.Conn.Write(p)
+	}
+	t.raw.begin()
+	n, err := t.Conn.Write(p)
+	if ferr := t.raw.end(); err == nil && ferr != nil {
+		return 0, ferr
+	}
+	return n, err
+}
+
+// recordBatcher is the socket under a batchedTLS. While a Write is in
+// progress, what TLS writes (its records, and any alert another goroutine
+// sends meanwhile) is gathered, in order, and sent when the last
+// overlapping Write ends; otherwise writes go straight through.
+type recordBatcher struct {
+	net.Conn
+	mu      sync.Mutex
+	writers int // Writes in progress
+	buf     *[]byte
+}
+
+var batchBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+func (r *recordBatcher) begin() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.writers == 0 {
+		r.buf = batchBufs.Get().(*[]byte)
+	}
+	r.writers++
+}
+
+func (r *recordBatcher) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.writers > 0 {
+		*r.buf = append(*r.buf, p...)
+		return len(p), nil
+	}
+	return r.Conn.Write(p)
+}
+
+// end sends what was gathered; the last overlapping Write returns the
+// buffer to the pool.
+func (r *recordBatcher) end() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	if len(*r.buf) > 0 {
+		_, err = r.Conn.Write(*r.buf)
+		*r.buf = (*r.buf)[:0]
+	}
+	if r.writers--; r.writers == 0 {
+		if cap(*r.buf) <= 2<<20 {
+			batchBufs.Put(r.buf)
+		}
+		r.buf = nil
+	}
+	return err
+}
+
+// batchedListener accepts TLS peer connections as batchedTLS. The
+// handshake runs lazily, on anacrolix's first read, in the connection's
+// own goroutine: a slow or hostile peer never holds up Accept.
+type batchedListener struct {
+	net.Listener
+	cfg *tls.Config
+}
+
+func (l batchedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return newBatchedTLS(c, l.cfg, tls.Server), nil
+}
