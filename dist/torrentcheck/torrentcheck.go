@@ -183,30 +183,25 @@ type dict struct {
 }
 
 func (d dict) str(key string, dst *string, required bool) error {
-	v, ok := d.m[key]
-	if !ok {
-		return d.missing(key, required)
-	}
-	if *dst, ok = v.(string); !ok {
-		return fmt.Errorf("%s%q is not a string", d.what, key)
-	}
-	return nil
+	return field(d, key, dst, required, "a string")
 }
 
 func (d dict) int(key string, dst *int64, required bool) error {
-	v, ok := d.m[key]
-	if !ok {
-		return d.missing(key, required)
-	}
-	if *dst, ok = v.(int64); !ok {
-		return fmt.Errorf("%s%q is not an integer", d.what, key)
-	}
-	return nil
+	return field(d, key, dst, required, "an integer")
 }
 
-func (d dict) missing(key string, required bool) error {
-	if required {
+// field sets *dst to the value at key, which must be a T (what names a T
+// in errors); a missing key is an error only when required.
+func field[T any](d dict, key string, dst *T, required bool, what string) error {
+	v, ok := d.m[key]
+	switch {
+	case !ok && required:
 		return fmt.Errorf("no %s%q", d.what, key)
+	case !ok:
+		return nil
+	}
+	if *dst, ok = v.(T); !ok {
+		return fmt.Errorf("%s%q is not %s", d.what, key, what)
 	}
 	return nil
 }
