@@ -62,7 +62,7 @@ func TestChanged(t *testing.T) {
 }
 
 func TestPieceLength(t *testing.T) {
-	for n, want := range map[int64]int64{64 << 20: 512 << 10, 8 << 20: 128 << 10, 256 << 20: 512 << 10, 4 << 30: 2 << 20, 100 << 30: 16 << 20, 1 << 20: 64 << 10} {
+	for n, want := range map[int64]int64{64 << 20: 256 << 10, 8 << 20: 64 << 10, 16 << 20: 64 << 10, 128 << 20: 512 << 10, 256 << 20: 512 << 10, 4 << 30: 2 << 20, 100 << 30: 16 << 20, 1 << 20: 64 << 10} {
 		if got := pieceLength(n); got != want {
 			t.Errorf("pieceLength(%d) = %d, want %d", n, got, want)
 		}
