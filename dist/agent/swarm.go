@@ -324,6 +324,7 @@ type swarm struct {
 // joinSwarm stores tf's data at file (see fileStorage), starts a client
 // announcing ip and adds the torrent.
 func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, known bool) (*swarm, error) {
+	tuneGC()
 	st := fileStorage(o.file, &tf.info, tf.mi.HashInfoBytes(), partFiles, known)
 	cfg := clientConfig(o.swarm, ip, st, env.stderr)
 	src := &sources{}
