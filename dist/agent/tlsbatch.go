@@ -27,9 +27,11 @@ func newBatchedTLS(c net.Conn, cfg *tls.Config, wrap func(net.Conn, *tls.Config)
 // batchBelow is the size under which a Write is one record anyway.
 const batchBelow = 16 << 10
 
-// Write encrypts p and sends its records together.
+// Write encrypts p and sends its records together. Until the handshake
+// is done it writes through: a handshake message held back would wait
+// for an answer that never comes.
 func (t *batchedTLS) Write(p []byte) (int, error) {
-	if len(p) < batchBelow {
+	if len(p) < batchBelow || !t.ConnectionState().HandshakeComplete {
 		return t.Conn.Write(p)
 	}
 	t.raw.begin()

@@ -120,3 +120,30 @@ func TestBatchedTLSConcurrent(t *testing.T) {
 	check("server to client", srv, cli, 'A')
 	wg.Wait()
 }
+
+// TestBatchedTLSWriteFirst: a large Write on a connection whose handshake
+// has not run yet (an accepted one) completes the handshake and arrives.
+func TestBatchedTLSWriteFirst(t *testing.T) {
+	cfg, err := peerTLSConfig(tlsTestTorrent(t, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x.tgz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	srv, cli := newBatchedTLS(a, cfg, tls.Server), newBatchedTLS(b, cfg, tls.Client)
+	msg := bytes.Repeat([]byte("m"), 100<<10)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := srv.Write(msg)
+		errc <- err
+	}()
+	got := make([]byte, len(msg))
+	cli.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(cli, got); err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("read %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
