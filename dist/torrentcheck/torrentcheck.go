@@ -97,9 +97,9 @@ func parse(top map[string][]byte) (Torrent, error) {
 
 // readInfo reads and checks the info dictionary.
 func (t *Torrent) readInfo(raw []byte) error {
-	v, _ := bencode.Decode(raw) // well-formed: Fields read it
+	v, err := bencode.Decode(raw)
 	info, ok := v.(map[string]any)
-	if !ok {
+	if err != nil || !ok {
 		return errors.New("no valid info dictionary: not a dictionary")
 	}
 	if files, ok := info["files"]; ok {
@@ -111,7 +111,7 @@ func (t *Torrent) readInfo(raw []byte) error {
 	}
 	var pieces string
 	d := dict{info, "info's "}
-	err := errors.Join(d.str("name", &t.Name, true), d.str("name.utf-8", &t.NameUTF8, false),
+	err = errors.Join(d.str("name", &t.Name, true), d.str("name.utf-8", &t.NameUTF8, false),
 		d.int("length", &t.Length, true), d.int("piece length", &t.PieceLength, true),
 		d.str("pieces", &pieces, true))
 	if err != nil {
@@ -133,9 +133,9 @@ func (t *Torrent) readInfo(raw []byte) error {
 // tier: the tracker an agent announces to.
 func firstTracker(top map[string][]byte) (string, error) {
 	if raw, ok := top["announce"]; ok {
-		v, _ := bencode.Decode(raw)
+		v, err := bencode.Decode(raw)
 		s, ok := v.(string)
-		if !ok {
+		if err != nil || !ok {
 			return "", errors.New("announce is not a string")
 		}
 		if s != "" {
@@ -143,7 +143,7 @@ func firstTracker(top map[string][]byte) (string, error) {
 		}
 	}
 	if raw, ok := top["announce-list"]; ok {
-		v, _ := bencode.Decode(raw)
+		v, _ := bencode.Decode(raw) // on error v is nil: no tiers
 		tiers, _ := v.([]any)
 		if len(tiers) > 0 {
 			tier, _ := tiers[0].([]any)
@@ -159,9 +159,9 @@ func firstTracker(top map[string][]byte) (string, error) {
 
 func readExtension(raw []byte) (Extension, error) {
 	ext := Extension{Unpacked: -1}
-	v, _ := bencode.Decode(raw)
+	v, err := bencode.Decode(raw)
 	m, ok := v.(map[string]any)
-	if !ok {
+	if err != nil || !ok {
 		return ext, errors.New("not a dictionary")
 	}
 	var sealed int64
@@ -171,7 +171,6 @@ func readExtension(raw []byte) (Extension, error) {
 		return ext, err
 	}
 	ext.Sealed = sealed != 0
-	var err error
 	ext.SHA256, err = ParseDigest(ext.SHA256)
 	return ext, err
 }
