@@ -44,8 +44,8 @@ func (t *batchedTLS) Write(p []byte) (int, error) {
 
 // recordBatcher is the socket under a batchedTLS. While a Write is in
 // progress, what TLS writes (its records, and any alert another goroutine
-// sends meanwhile) is gathered, in order, and sent when the last
-// overlapping Write ends; otherwise writes go straight through.
+// sends meanwhile) is gathered, in order, and sent as each Write ends;
+// otherwise writes go straight through.
 type recordBatcher struct {
 	net.Conn
 	mu      sync.Mutex
@@ -74,8 +74,8 @@ func (r *recordBatcher) Write(p []byte) (int, error) {
 	return r.Conn.Write(p)
 }
 
-// end sends what was gathered; the last overlapping Write returns the
-// buffer to the pool.
+// end sends what was gathered so far; the last of overlapping Writes
+// returns the buffer to the pool.
 func (r *recordBatcher) end() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
