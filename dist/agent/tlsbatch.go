@@ -27,12 +27,15 @@ func newBatchedTLS(c net.Conn, cfg *tls.Config, wrap func(net.Conn, *tls.Config)
 // batchBelow is the size under which a Write is one record anyway.
 const batchBelow = 16 << 10
 
-// Write encrypts p and sends its records together. Until the handshake
-// is done it writes through: a handshake message held back would wait
-// for an answer that never comes.
+// Write encrypts p and sends its records together. It completes the
+// handshake first, as tls.Conn.Write would, but unbatched: a handshake
+// message held back would wait for an answer that never comes.
 func (t *batchedTLS) Write(p []byte) (int, error) {
-	if len(p) < batchBelow || !t.ConnectionState().HandshakeComplete {
+	if len(p) < batchBelow {
 		return t.Conn.Write(p)
+	}
+	if err := t.Handshake(); err != nil { // at once when done already
+		return 0, err
 	}
 	t.raw.begin()
 	n, err := t.Conn.Write(p)

@@ -129,16 +129,22 @@ func (d *decoder) integer(end byte) (int64, error) {
 }
 
 func (d *decoder) str() (string, error) {
+	b, err := d.span()
+	return string(b), err
+}
+
+// span reads a byte string without copying it: its bytes in the input.
+func (d *decoder) span() ([]byte, error) {
 	n, err := d.integer(':')
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if n > int64(len(d.b)-d.pos) {
-		return "", d.errorf("string of %d bytes, %d left", n, len(d.b)-d.pos)
+		return nil, d.errorf("string of %d bytes, %d left", n, len(d.b)-d.pos)
 	}
-	s := string(d.b[d.pos : d.pos+int(n)])
+	b := d.b[d.pos : d.pos+int(n)]
 	d.pos += int(n)
-	return s, nil
+	return b, nil
 }
 
 func (d *decoder) list(depth int) ([]any, error) {
@@ -189,8 +195,12 @@ func (d *decoder) dict(depth int, each func(key string) error) error {
 	}
 }
 
-// skip reads one value without keeping it.
+// skip reads one value without keeping it (nor copying its strings).
 func (d *decoder) skip(depth int) error {
+	if d.pos < len(d.b) && d.b[d.pos] >= '0' && d.b[d.pos] <= '9' {
+		_, err := d.span()
+		return err
+	}
 	if d.pos < len(d.b) && (d.b[d.pos] == 'l' || d.b[d.pos] == 'd') {
 		if depth >= MaxDepth {
 			return d.errorf("nested deeper than %d", MaxDepth)

@@ -1,8 +1,6 @@
 package remote
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -17,15 +15,7 @@ import (
 
 func newTestKey(t *testing.T) ssh.PublicKey {
 	t.Helper()
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return newED25519Signer(t).PublicKey()
 }
 
 // TestPlainIndexAnswersAsKnownhosts: for a file of plain lines, the
