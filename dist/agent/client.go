@@ -139,6 +139,15 @@ func clientConfig(s swarmFlags, ip net.IP, st storage.ClientImpl, logw io.Writer
 	// for the header.
 	cfg.HeaderObfuscationPolicy = torrent.HeaderObfuscationPolicy{Preferred: false, RequirePreferred: false}
 	cfg.CryptoProvides = mse.CryptoMethodPlaintext
+	// Without the fast extension (BEP 6) a cancel needs no answer. With it,
+	// the other side answers a cancel it has not served with a reject, and
+	// anacrolix adds no request to a connection whose last outstanding
+	// request ended in a reject, waiting for an unchoke or a have instead.
+	// A seeder sends neither: each request another connection took over
+	// (request stealing) could leave one connection to it idle for the
+	// rest of the transfer, and with an aria2c seeder the whole swarm
+	// stalled one run in five.
+	cfg.Extensions.SetBit(pp.ExtensionBitFast, false)
 	cfg.DisableTCP = s.requireEncryption // usePeerTLS listens and dials
 	cfg.NominalDialTimeout = s.dialTimeout
 	cfg.MinDialTimeout = s.dialTimeout / 2

@@ -41,6 +41,7 @@ func TestClientConfig(t *testing.T) {
 		{"no cap on unverified bytes (rarest first over all pieces)", cfg.MaxUnverifiedBytes == 0},
 		{"six connections", cfg.EstablishedConnsPerTorrent == defaultMaxConns && defaultMaxConns == 6},
 		{"serves whole-piece requests", cfg.MaxAllocPeerRequestDataPerConn >= maxChunk},
+		{"no fast extension (a rejected cancel idles a connection)", !cfg.Extensions.GetBit(pp.ExtensionBitFast)},
 	} {
 		if !c.ok {
 			t.Errorf("client config: want %s", c.name)
