@@ -264,6 +264,7 @@ func awaitComplete(ctx context.Context, o *seedOpts, sw *swarm, writeErr <-chan 
 		}
 		st := t.Stats()
 		bad = sw.noteBadPieces(bad, st.PiecesDirtiedBad.Int64())
+		sw.dropSilent(unansweredAfter(o.stall))
 		if err := rep.progress("progress have=%d total=%d peers=%d seeds=%d down=%d up=%d bad=%d",
 			have, total, st.ActivePeers, st.ConnectedSeeders, st.BytesReadUsefulData.Int64(), st.BytesWrittenData.Int64(), bad); err != nil {
 			return fmt.Errorf("the task that started this peer is gone (%v); stopping", err)

@@ -315,10 +315,11 @@ type swarm struct {
 	cl  *torrent.Client
 	t   *torrent.Torrent
 	st  storage.ClientImplCloser
-	log io.Writer  // the process's log (a detached worker's log file)
-	src *sources   // a peer's: where its bytes came from
-	ann *announcer // nil: anacrolix announces (a udp:// tracker)
-	ln  io.Closer  // the TLS peer listener (--require-encryption), or nil
+	log io.Writer   // the process's log (a detached worker's log file)
+	src *sources    // a peer's: where its bytes came from
+	out *unanswered // a peer's: connections with requests out
+	ann *announcer  // nil: anacrolix announces (a udp:// tracker)
+	ln  io.Closer   // the TLS peer listener (--require-encryption), or nil
 }
 
 // joinSwarm stores tf's data at file (see fileStorage), starts a client
@@ -327,10 +328,11 @@ func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, 
 	tuneGC()
 	st := fileStorage(o.file, &tf.info, tf.mi.HashInfoBytes(), partFiles, known)
 	cfg := clientConfig(o.swarm, ip, st, env.stderr)
-	src := &sources{}
+	src, out := &sources{}, &unanswered{}
 	if partFiles { // a peer
 		cfg.Bep20 = peerBep20
 		src.watch(cfg)
+		out.watch(cfg)
 	} else {
 		cfg.Bep20 = seederBep20
 	}
@@ -339,7 +341,7 @@ func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, 
 		st.Close()
 		return nil, fmt.Errorf("BitTorrent client: %w", err)
 	}
-	sw := &swarm{cl: cl, st: st, log: env.stderr, src: src}
+	sw := &swarm{cl: cl, st: st, log: env.stderr, src: src, out: out}
 	if o.swarm.requireEncryption {
 		if sw.ln, err = usePeerTLS(cl, tf.mi, o.swarm.port, o.swarm.ipv6); err != nil {
 			sw.close()
@@ -375,6 +377,19 @@ func (s *swarm) noteBadPieces(last, now int64) int64 {
 			time.Now().Format(time.RFC3339), now-last, ips)
 	}
 	return now
+}
+
+// dropSilent closes the connections that have held requests without
+// reading a byte for longer than limit, and logs them.
+func (s *swarm) dropSilent(limit time.Duration) {
+	for _, c := range s.out.check(time.Now(), limit) {
+		var addr any = "a peer"
+		if p, ok := c.(*torrent.Peer); ok {
+			addr = p.RemoteAddr // set when the connection is made, never changed
+		}
+		fmt.Fprintf(s.log, "%s: dropped the connection to %v: requests unanswered for %v\n",
+			time.Now().Format(time.RFC3339), addr, limit)
+	}
 }
 
 func (s *swarm) close() {

@@ -1,0 +1,65 @@
+package agent
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/anacrolix/torrent"
+)
+
+// fakeConn is a connection whose byte count the test moves.
+type fakeConn struct {
+	read   int64
+	closed bool
+}
+
+func (c *fakeConn) Stats() (st torrent.PeerStats) {
+	st.BytesRead.Add(c.read)
+	return st
+}
+
+func (c *fakeConn) Close() error {
+	c.closed = true
+	return nil
+}
+
+// TestUnanswered: only a connection that holds a request and reads
+// nothing for longer than the limit is dropped; one that reads, one whose
+// requests were all answered, and one that closed are left alone.
+func TestUnanswered(t *testing.T) {
+	var u unanswered
+	silent, reading, answered, gone := &fakeConn{}, &fakeConn{}, &fakeConn{}, &fakeConn{}
+	for _, c := range []*fakeConn{silent, reading, answered, gone} {
+		u.sent(c)
+	}
+	u.sent(answered)
+	u.ended(answered)
+	u.ended(answered)
+	u.closed(gone)
+
+	t0 := time.Now()
+	const limit = 2 * time.Second
+	for i := range 4 {
+		reading.read += 100
+		now := t0.Add(time.Duration(i) * time.Second)
+		got := u.check(now, limit)
+		if i < 3 && len(got) != 0 {
+			t.Fatalf("after %d s: dropped %d connection(s) before the limit", i, len(got))
+		}
+		if i == 3 && !slices.Equal(got, []conn{silent}) {
+			t.Fatalf("after %d s: dropped %v, want only the silent connection", i, got)
+		}
+	}
+	if !silent.closed || reading.closed || answered.closed || gone.closed {
+		t.Errorf("closed: silent %v reading %v answered %v gone %v; want only the silent one",
+			silent.closed, reading.closed, answered.closed, gone.closed)
+	}
+	// anacrolix reports the dropped connection closed; the reading one
+	// goes on reading.
+	u.closed(silent)
+	reading.read += 100
+	if got := u.check(t0.Add(time.Minute), limit); len(got) != 0 {
+		t.Errorf("a minute on: dropped %d connection(s), want none", len(got))
+	}
+}
