@@ -10,11 +10,12 @@ import (
 // unansweredAfter is how long a connection may hold requests without
 // reading a byte before it is dropped: half the stall timeout, so that its
 // pieces are asked for elsewhere well before the transfer counts as
-// stalled, and at most 15 s. Data flows continuously while a piece is
-// served, even on a slow or shared link, so a silent connection with a
-// request out is a host that died or lost its link.
+// stalled, at least a second (the progress loop's tick) and at most 15 s.
+// Data flows continuously while a piece is served, even on a slow or
+// shared link, so a silent connection with a request out is a host that
+// died or lost its link.
 func unansweredAfter(stall time.Duration) time.Duration {
-	return min(stall/2, 15*time.Second)
+	return min(max(stall/2, time.Second), 15*time.Second)
 }
 
 // unanswered finds connections that hold requests but read nothing.

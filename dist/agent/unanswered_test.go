@@ -63,3 +63,17 @@ func TestUnanswered(t *testing.T) {
 		t.Errorf("a minute on: dropped %d connection(s), want none", len(got))
 	}
 }
+
+func TestUnansweredAfter(t *testing.T) {
+	for _, c := range []struct{ stall, want time.Duration }{
+		{2 * time.Minute, 15 * time.Second}, // the default
+		{20 * time.Second, 10 * time.Second},
+		{4 * time.Second, 2 * time.Second},
+		{time.Second, time.Second},
+		{0, time.Second},
+	} {
+		if got := unansweredAfter(c.stall); got != c.want {
+			t.Errorf("unansweredAfter(%v) = %v, want %v", c.stall, got, c.want)
+		}
+	}
+}
