@@ -2,6 +2,7 @@ package agent
 
 import (
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,5 +76,42 @@ func TestUnansweredAfter(t *testing.T) {
 		if got := unansweredAfter(c.stall); got != c.want {
 			t.Errorf("unansweredAfter(%v) = %v, want %v", c.stall, got, c.want)
 		}
+	}
+}
+
+// TestUnansweredInSwarm: in a real swarm every request anacrolix sends
+// ends in a hook call, so a finished download leaves no connection counted
+// as holding requests. A count that leaked would one day drop a healthy
+// connection.
+func TestUnansweredInSwarm(t *testing.T) {
+	s := newInProcess(t, 16<<20, false)
+	var u unanswered
+	var sent atomic.Int64
+	cls := s.download("p", 3, func(cfg *torrent.ClientConfig) {
+		u.watch(cfg)
+		cfg.Callbacks.SentRequest = append(cfg.Callbacks.SentRequest, func(torrent.PeerRequestEvent) { sent.Add(1) })
+	})
+	defer func() {
+		for _, cl := range cls {
+			cl.Close()
+		}
+	}()
+	if sent.Load() == 0 {
+		t.Fatal("no request seen: the hooks are not called")
+	}
+	// Requests for pieces another connection delivered are cancelled as
+	// the piece completes; give that a moment.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		u.mu.Lock()
+		left := len(u.conns)
+		u.mu.Unlock()
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connection(s) still counted as holding requests after the download (%d requests sent)", left, sent.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
