@@ -24,13 +24,13 @@ func BenchmarkInProcessSwarm(b *testing.B) {
 
 func benchInProcessSwarm(b *testing.B, encrypt bool) {
 	const size, peers = 64 << 20, 3
-	s := newInProcess(b, size, encrypt)
+	s := newInProcess(b, size, encrypt, nil)
 	b.SetBytes(size * peers)
 	b.ResetTimer()
 	cpu0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		dir := filepath.Join("p", string(rune('a'+i%26)))
-		cls := s.download(dir, peers, nil)
+		cls := s.download(dir, peers, nil, nil)
 		b.StopTimer()
 		for _, cl := range cls {
 			cl.Close()

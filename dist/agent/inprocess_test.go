@@ -25,10 +25,12 @@ type inProcess struct {
 	keyed   metainfo.MetaInfo // the token the TLS keys derive from
 	encrypt bool
 	seeder  *torrent.Client
+	seederT *torrent.Torrent
 }
 
-// newInProcess starts a seeder of size random bytes; it stops when tb ends.
-func newInProcess(tb testing.TB, size int64, encrypt bool) *inProcess {
+// newInProcess starts a seeder of size random bytes, with configure (if
+// not nil) applied to its configuration; it stops when tb ends.
+func newInProcess(tb testing.TB, size int64, encrypt bool, configure func(*torrentFile, *torrent.ClientConfig)) *inProcess {
 	tb.Helper()
 	dir := tb.TempDir()
 	src := filepath.Join(dir, "seed", "data.tgz")
@@ -50,10 +52,13 @@ func newInProcess(tb testing.TB, size int64, encrypt bool) *inProcess {
 	s := &inProcess{tb: tb, dir: dir, tf: tf, keyed: *tf.mi, encrypt: encrypt}
 	s.keyed.Announce = tracker.AnnounceURL("127.0.0.1", 1, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 	tf.mi.Announce = ""
-	var st *torrent.Torrent
-	s.seeder, st = s.client(src, true, nil)
+	var cfg func(*torrent.ClientConfig)
+	if configure != nil {
+		cfg = func(c *torrent.ClientConfig) { configure(tf, c) }
+	}
+	s.seeder, s.seederT = s.client(src, true, cfg)
 	tb.Cleanup(func() { s.seeder.Close() })
-	if missing, err := verifyAll(context.Background(), st); err != nil || missing > 0 {
+	if missing, err := verifyAll(context.Background(), s.seederT); err != nil || missing > 0 {
 		tb.Fatalf("seeder: %d missing, %v", missing, err)
 	}
 	return s
@@ -88,10 +93,12 @@ func (s *inProcess) client(path string, seed bool, configure func(*torrent.Clien
 	return cl, t
 }
 
-// download starts n peers under dir (a directory of s's), connects them to
-// the seeder and to each other, waits until each holds the whole torrent
-// and returns their clients, which the caller closes.
-func (s *inProcess) download(dir string, n int, configure func(*torrent.ClientConfig)) []*torrent.Client {
+// download starts n peers under dir (a directory of s's), each with
+// configure applied to its configuration and added called with its
+// torrent (either may be nil), connects them to the seeder and to each
+// other, waits until each holds the whole torrent and returns their
+// clients, which the caller closes.
+func (s *inProcess) download(dir string, n int, configure func(*torrent.ClientConfig), added func(*torrent.Torrent)) []*torrent.Client {
 	s.tb.Helper()
 	var ts []*torrent.Torrent
 	var cls []*torrent.Client
@@ -102,6 +109,9 @@ func (s *inProcess) download(dir string, n int, configure func(*torrent.ClientCo
 		}
 		cl, t := s.client(path, false, configure)
 		cls, ts = append(cls, cl), append(ts, t)
+		if added != nil {
+			added(t)
+		}
 	}
 	for _, t := range ts {
 		t.AddClientPeer(s.seeder)

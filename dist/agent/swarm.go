@@ -312,14 +312,15 @@ func preallocate(path string, size int64) error {
 
 // swarm is a client with the one torrent it serves.
 type swarm struct {
-	cl  *torrent.Client
-	t   *torrent.Torrent
-	st  storage.ClientImplCloser
-	log io.Writer   // the process's log (a detached worker's log file)
-	src *sources    // a peer's: where its bytes came from
-	out *unanswered // a peer's: connections with requests out
-	ann *announcer  // nil: anacrolix announces (a udp:// tracker)
-	ln  io.Closer   // the TLS peer listener (--require-encryption), or nil
+	cl    *torrent.Client
+	t     *torrent.Torrent
+	st    storage.ClientImplCloser
+	log   io.Writer   // the process's log (a detached worker's log file)
+	src   *sources    // a peer's: where its bytes came from
+	out   *unanswered // a peer's: connections with requests out
+	hints hints       // the seeder's hints (hints.go), sent or taken
+	ann   *announcer  // nil: anacrolix announces (a udp:// tracker)
+	ln    io.Closer   // the TLS peer listener (--require-encryption), or nil
 }
 
 // joinSwarm stores tf's data at file (see fileStorage), starts a client
@@ -329,19 +330,26 @@ func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, 
 	st := fileStorage(o.file, &tf.info, tf.mi.HashInfoBytes(), partFiles, known)
 	cfg := clientConfig(o.swarm, ip, st, env.stderr)
 	src, out := &sources{}, &unanswered{}
+	var h hints
 	if partFiles { // a peer
 		cfg.Bep20 = peerBep20
 		src.watch(cfg)
 		out.watch(cfg)
+		ph := &peerHints{}
+		ph.watch(cfg)
+		h = ph
 	} else {
 		cfg.Bep20 = seederBep20
+		sh := &seederHints{}
+		sh.watch(cfg, tf.info.NumPieces())
+		h = sh
 	}
 	cl, err := torrent.NewClient(cfg)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("BitTorrent client: %w", err)
 	}
-	sw := &swarm{cl: cl, st: st, log: env.stderr, src: src, out: out}
+	sw := &swarm{cl: cl, st: st, log: env.stderr, src: src, out: out, hints: h}
 	if o.swarm.requireEncryption {
 		if sw.ln, err = usePeerTLS(cl, tf.mi, o.swarm.port, o.swarm.ipv6); err != nil {
 			sw.close()
@@ -353,6 +361,7 @@ func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, 
 		sw.close()
 		return nil, err
 	}
+	go h.run(sw.t)
 	if own {
 		if sw.ann, err = newAnnouncer(tf, cl, sw.t, ip); err != nil {
 			sw.close()
@@ -393,6 +402,7 @@ func (s *swarm) dropSilent(limit time.Duration) {
 }
 
 func (s *swarm) close() {
+	s.hints.stop()
 	if s.ann != nil {
 		s.ann.stop()
 	}

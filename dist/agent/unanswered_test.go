@@ -84,13 +84,13 @@ func TestUnansweredAfter(t *testing.T) {
 // as holding requests. A count that leaked would one day drop a healthy
 // connection.
 func TestUnansweredInSwarm(t *testing.T) {
-	s := newInProcess(t, 16<<20, false)
+	s := newInProcess(t, 16<<20, false, nil)
 	var u unanswered
 	var sent atomic.Int64
 	cls := s.download("p", 3, func(cfg *torrent.ClientConfig) {
 		u.watch(cfg)
 		cfg.Callbacks.SentRequest = append(cfg.Callbacks.SentRequest, func(torrent.PeerRequestEvent) { sent.Add(1) })
-	})
+	}, nil)
 	defer func() {
 		for _, cl := range cls {
 			cl.Close()
