@@ -143,20 +143,37 @@ func (h *peerHints) watch(cfg *torrent.ClientConfig) {
 		}
 	})
 	cfg.Callbacks.ReadMessage = func(pc *torrent.PeerConn, m *pp.Message) {
-		if m.Type == pp.Have && !bytes.HasPrefix(pc.PeerID[:], seederPrefix) {
-			select {
-			case h.held <- uint32(m.Index):
-			default:
+		if bytes.HasPrefix(pc.PeerID[:], seederPrefix) {
+			return
+		}
+		switch m.Type {
+		case pp.Have:
+			h.heard(uint32(m.Index))
+		case pp.Bitfield: // a neighbour that connected late
+			for i, ok := range m.Bitfield {
+				if ok {
+					h.heard(uint32(i))
+				}
 			}
 		}
 	}
 }
 
+// heard queues a piece a neighbour holds.
+func (h *peerHints) heard(p uint32) {
+	select {
+	case h.held <- p:
+	default:
+	}
+}
+
 // run leaves each piece taken by another peer alone until a neighbour
-// announces it or takenFor passes, until stop.
+// announces it or takenFor passes, until stop. A peer left with nothing
+// else to fetch takes them all back at once: near the end of a small
+// transfer, waiting out takenFor would cost more than a duplicate.
 func (h *peerHints) run(t *torrent.Torrent) {
 	until := map[uint32]time.Time{}
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	restore := func(p uint32) {
 		delete(until, p)
@@ -181,8 +198,9 @@ func (h *peerHints) run(t *torrent.Torrent) {
 				restore(p)
 			}
 		case now := <-tick.C:
+			onlyTaken := len(until) > 0 && t.NumPieces()-t.Stats().PiecesComplete <= len(until)
 			for p, u := range until {
-				if now.After(u) {
+				if onlyTaken || now.After(u) || t.PieceState(int(p)).Complete {
 					restore(p)
 				}
 			}
