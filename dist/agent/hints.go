@@ -3,6 +3,7 @@ package agent
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"sync"
 	"time"
 
@@ -40,7 +41,6 @@ const takenFor = 3 * time.Second
 type seederHints struct {
 	mu    sync.Mutex
 	asked []bool
-	left  int
 	queue chan takenPiece
 	done  chan struct{}
 }
@@ -54,18 +54,15 @@ type takenPiece struct {
 // watch makes cfg's client queue each piece's first request until every
 // piece has been asked for. It takes cfg's ReadMessage hook.
 func (h *seederHints) watch(cfg *torrent.ClientConfig, numPieces int) {
-	h.asked, h.left = make([]bool, numPieces), numPieces
+	h.asked = make([]bool, numPieces)
 	h.queue, h.done = make(chan takenPiece, 4096), make(chan struct{})
 	cfg.Callbacks.ReadMessage = func(pc *torrent.PeerConn, m *pp.Message) {
 		if m.Type != pp.Request || int(m.Index) >= len(h.asked) {
 			return
 		}
 		h.mu.Lock()
-		first := !h.asked[m.Index] && h.left > 0
-		if first {
-			h.asked[m.Index] = true
-			h.left--
-		}
+		first := !h.asked[m.Index]
+		h.asked[m.Index] = true
 		h.mu.Unlock()
 		if first {
 			select {
@@ -115,16 +112,18 @@ func (h *seederHints) stop() { close(h.done) }
 // peerHints takes the seeder's hints. Hooks run with anacrolix's client
 // lock held, so they only queue; run changes the priorities.
 type peerHints struct {
-	in   chan []uint32 // taken by someone else
-	held chan uint32   // announced by a neighbour
-	done chan struct{}
+	in    chan []uint32 // taken by someone else
+	held  chan uint32   // announced by a neighbour
+	holds chan []bool   // a neighbour's bitfield (one that connected late)
+	done  chan struct{}
 }
 
 // watch makes cfg's client announce the extension and queue the hints
 // from the seeder and the pieces its other peers announce. It takes cfg's
 // ReadMessage hook.
 func (h *peerHints) watch(cfg *torrent.ClientConfig) {
-	h.in, h.held, h.done = make(chan []uint32, 1024), make(chan uint32, 8192), make(chan struct{})
+	h.in, h.held, h.holds = make(chan []uint32, 1024), make(chan uint32, 8192), make(chan []bool, 64)
+	h.done = make(chan struct{})
 	cfg.Callbacks.PeerConnAdded = append(cfg.Callbacks.PeerConnAdded, func(pc *torrent.PeerConn) {
 		pc.LocalLtepProtocolMap.AddUserProtocol(takenExt)
 	})
@@ -148,22 +147,16 @@ func (h *peerHints) watch(cfg *torrent.ClientConfig) {
 		}
 		switch m.Type {
 		case pp.Have:
-			h.heard(uint32(m.Index))
-		case pp.Bitfield: // a neighbour that connected late
-			for i, ok := range m.Bitfield {
-				if ok {
-					h.heard(uint32(i))
-				}
+			select {
+			case h.held <- uint32(m.Index):
+			default:
+			}
+		case pp.Bitfield:
+			select {
+			case h.holds <- slices.Clone(m.Bitfield):
+			default:
 			}
 		}
-	}
-}
-
-// heard queues a piece a neighbour holds.
-func (h *peerHints) heard(p uint32) {
-	select {
-	case h.held <- p:
-	default:
 	}
 }
 
@@ -196,6 +189,12 @@ func (h *peerHints) run(t *torrent.Torrent) {
 		case p := <-h.held:
 			if _, ok := until[p]; ok {
 				restore(p)
+			}
+		case bits := <-h.holds:
+			for p := range until {
+				if int(p) < len(bits) && bits[p] {
+					restore(p)
+				}
 			}
 		case now := <-tick.C:
 			onlyTaken := len(until) > 0 && t.NumPieces()-t.Stats().PiecesComplete <= len(until)
