@@ -42,13 +42,19 @@ func (d detached) logPath() string { return filepath.Join(d.runDir, procName(d.k
 // startDetached starts the worker in a new session with its output in a log
 // file and relays its reports to stdout until it is ready, done or failed.
 // The worker outlives this process; only its reports bind the two, so an
-// operator's ^C (ctx) stops a worker that has not finished yet.
+// operator's ^C (ctx), or the end of the session that asked for it (stdout
+// read by nobody), stops a worker that has not finished yet.
 func startDetached(ctx context.Context, env *runEnv, d detached) error {
+	ctx, release := cancelOnHangup(ctx, env.stdout)
+	defer release()
 	if err := ensurePrivateDir(d.runDir); err != nil {
 		return fmt.Errorf("run dir: %w", err)
 	}
 	if rec, err := readPidFile(d.pidPath()); err == nil && rec.alive() {
 		return fmt.Errorf("%s already running (pid %d, pid file %s)", describe(d.kind, d.tag), rec.Pid, d.pidPath())
+	}
+	if ctx.Err() != nil { // gone before anything started
+		return fmt.Errorf("interrupted: not starting %s: %w", describe(d.kind, d.tag), context.Cause(ctx))
 	}
 	cmd, r, err := spawnWorker(d)
 	if err != nil {
@@ -57,22 +63,27 @@ func startDetached(ctx context.Context, env *runEnv, d detached) error {
 	defer r.Close()
 	res := make(chan error, 1)
 	go func() { res <- relayReports(r, env.stdout, d.noWait) }()
+	stop := func(cause error) error {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		return fmt.Errorf("interrupted: stopped %s: %w", describe(d.kind, d.tag), cause)
+	}
 	select {
 	case err := <-res:
-		if err == nil {
+		switch {
+		case err == nil:
 			_ = cmd.Process.Release()
 			return nil
-		}
-		if errors.Is(err, errWorkerVanished) {
+		case errors.Is(err, errSessionGone):
+			return stop(err)
+		case errors.Is(err, errWorkerVanished):
 			_ = cmd.Wait()
 			return fmt.Errorf("%s exited before it was ready (%v); log %s:\n%s", describe(d.kind, d.tag), cmd.ProcessState, d.logPath(), logTail(d.logPath()))
 		}
 		_ = cmd.Wait()
 		return err
 	case <-ctx.Done():
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-		return fmt.Errorf("interrupted: stopped %s: %w", describe(d.kind, d.tag), ctx.Err())
+		return stop(context.Cause(ctx))
 	}
 }
 
@@ -133,7 +144,8 @@ func secretPipe(b []byte) (*os.File, error) {
 var errWorkerVanished = errors.New("worker closed its report pipe")
 
 // relayReports copies progress lines to out and returns nil on "ready" or
-// "done", the worker's error on "error: ...".
+// "done", the worker's error on "error: ...", errSessionGone when out
+// fails (nobody reads it: the caller is gone).
 func relayReports(r io.Reader, out io.Writer, noWait bool) error {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
@@ -148,7 +160,9 @@ func relayReports(r io.Reader, out io.Writer, noWait bool) error {
 		case strings.HasPrefix(line, "error: "):
 			return errors.New(strings.TrimPrefix(line, "error: "))
 		default:
-			fmt.Fprintln(out, line)
+			if _, err := fmt.Fprintln(out, line); err != nil {
+				return fmt.Errorf("%w (%v)", errSessionGone, err)
+			}
 		}
 	}
 	return errWorkerVanished

@@ -50,7 +50,18 @@ func runPeer(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	os.Remove(d.statusPath()) // a status left by an earlier run must not answer for this one
-	return startDetached(ctx, env, d)
+	err = startDetached(ctx, env, d)
+	if errors.Is(err, errSessionGone) {
+		// The worker is stopped. The controller's stop and clean may have
+		// run before it started, so what it wrote goes now, as they would
+		// have removed it: the partial download, and the .torrent this
+		// start was sent.
+		os.Remove(o.file + ".part")
+		if o.torrentStdin {
+			os.Remove(o.torrent)
+		}
+	}
+	return err
 }
 
 func parsePeer(args []string) (*seedOpts, error) {

@@ -415,23 +415,15 @@ func agentProcs(h *testfleet.Host) []string {
 }
 
 // checkNoWorkers fails if a murder-agent worker of kind ("" any) runs on
-// any of hosts. Short-lived agent commands (a status poll whose SSH
-// session was cut) get a few seconds to end; they must end too.
+// any of hosts. Short-lived agent commands (a status poll, or a start,
+// whose SSH session was cut) get a few seconds to end; they must end too,
+// and a start stops the worker it spawned before it ends, so workers are
+// counted once they have.
 func checkNoWorkers(t *testing.T, hosts []*testfleet.Host, kind string) {
 	t.Helper()
 	worker := "_worker " + kind
 	for _, h := range hosts {
-		var workers, others []string
-		for _, p := range agentProcs(h) {
-			if strings.Contains(p, worker) {
-				workers = append(workers, p)
-			}
-		}
-		if len(workers) > 0 {
-			t.Errorf("host %s: agent workers left running: %v", h.Name, workers)
-		}
-		// Other agent processes (not the workers of other kinds that the
-		// test itself started) must go away shortly.
+		var others []string
 		deadline := time.Now().Add(3 * time.Second)
 		for {
 			others = others[:0]
@@ -447,6 +439,15 @@ func checkNoWorkers(t *testing.T, hosts []*testfleet.Host, kind string) {
 		}
 		if len(others) > 0 {
 			t.Errorf("host %s: agent processes still running 3s later: %v", h.Name, others)
+		}
+		var workers []string
+		for _, p := range agentProcs(h) {
+			if strings.Contains(p, worker) {
+				workers = append(workers, p)
+			}
+		}
+		if len(workers) > 0 {
+			t.Errorf("host %s: agent workers left running: %v", h.Name, workers)
 		}
 	}
 }

@@ -74,14 +74,13 @@ func peer(ctx context.Context) error {
 		followed = follow(ctx, started.OK(), tt, len(started), starts)
 	}
 	if ctx.Err() != nil {
-		var all, cut []*tasks.Host
+		var all []*tasks.Host
 		for _, r := range started {
 			all = append(all, r.Host)
-			if r.Err != nil && !errors.Is(r.Err, tasks.ErrNotStarted) {
-				cut = append(cut, r.Host)
-			}
 		}
-		stopPeers(ctx, all, cut)
+		// Also those whose start was cut short; such a start, its session
+		// gone, stops the peer it spawned by itself (the agent's hangup.go).
+		stopPeers(ctx, all)
 	}
 	return errors.Join(started.Err(), followed.Err())
 }
@@ -147,31 +146,15 @@ func stallTimeout(v string) (string, error) {
 
 // stopPeers stops the peers this run started after an interrupt, and
 // removes their partial downloads; a few seconds are all mage allows.
-//
-// A start cut short by the interrupt may still be running on its host:
-// its session is gone, but the command is not stopped with it, and it may
-// start a peer after the first stop found none. Those hosts (cut) are
-// stopped a second time once such a start has had time to finish.
-func stopPeers(ctx context.Context, hosts, cut []*tasks.Host) {
+func stopPeers(ctx context.Context, hosts []*tasks.Host) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 4*time.Second)
 	defer cancel()
 	tasks.Log(ctx, "interrupted: stopping peers on %d host(s)", len(hosts))
-	stop := func(ctx context.Context, h *tasks.Host) error {
+	_ = tasks.On(ctx, tasks.Just(hosts...).Step("stop peer"), func(ctx context.Context, h *tasks.Host) error {
 		s := settingsOf(ctx, h)
 		return h.Run(ctx, remote.Command(s.stopPeeringCmd()...)+"; "+remote.Command(s.cleanTempCmd()...))
-	}
-	_ = tasks.On(ctx, tasks.Just(hosts...).Step("stop peer"), stop)
-	if len(cut) == 0 {
-		return
-	}
-	sleepCtx(ctx, cutStartGrace)
-	_ = tasks.On(ctx, tasks.Just(cut...).Step("stop peer"), stop)
+	})
 }
-
-// cutStartGrace is how long stopPeers gives a start cut short to finish
-// on its host before it stops that host's peer again: the start checks the
-// destination and spawns the peer, which writes its pid file at once.
-const cutStartGrace = 1500 * time.Millisecond
 
 // sleepCtx sleeps for d or until ctx ends.
 func sleepCtx(ctx context.Context, d time.Duration) {

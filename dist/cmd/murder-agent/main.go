@@ -12,6 +12,10 @@ import (
 )
 
 func main() {
+	// A write to a stdout nobody reads (the SSH session is gone) fails
+	// with EPIPE instead of killing the agent, so that a start can stop
+	// the worker it spawned before it exits.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := agent.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
