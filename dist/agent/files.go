@@ -136,6 +136,11 @@ func extractTree(ctx context.Context, src, dest, identity string, want archiveSu
 		return err
 	}
 	defer f.Close()
+	return extractTreeFrom(ctx, f, src, dest, identity, want, mode)
+}
+
+// extractTreeFrom is extractTree reading ARCHIVE (named src) from f.
+func extractTreeFrom(ctx context.Context, f io.Reader, src, dest, identity string, want archiveSums, mode treeMode) (err error) {
 	r, verify := want.tee(f)
 	extract := func(d string, merge bool) error {
 		pr, err := openPayload(r, identity, src)

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/anacrolix/torrent"
 	"github.com/murderfleet/murder/dist/archive"
 	"github.com/murderfleet/murder/dist/seal"
 	"github.com/murderfleet/murder/dist/torrentcheck"
@@ -171,43 +172,52 @@ func peerWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (err
 
 // fetchAndExtract downloads and verifies the torrent, extracts it when
 // --extract asks, and returns the result line: when each step ended, and
-// where the bytes came from.
+// where the bytes came from. The extraction runs alongside the download,
+// reading each piece as it is verified in turn (inOrder), and checks the
+// archive's SHA-256 as it reads it, before anything reaches the
+// destination: only what is left when the last piece arrives remains to
+// be done then.
 func fetchAndExtract(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swarm, ip net.IP, resume bool, rep *reporter) (string, error) {
-	// The extraction checks the archive's SHA-256 as it reads it, before
-	// anything reaches the destination: a pass of its own first would
-	// read the archive twice.
-	hashed := o.extractTo == ""
-	if err := download(ctx, o, tf, sw, ip, resume, hashed, rep); err != nil {
+	if o.extractTo == "" {
+		if err := download(ctx, o, tf, sw, ip, resume, true, rep); err != nil {
+			return "", err
+		}
+		return sw.src.done().Format(), nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	extracted := make(chan error, 1)
+	go func() { extracted <- extractDownload(ctx, o, sw.t) }()
+	if err := download(ctx, o, tf, sw, ip, resume, false, rep); err != nil {
+		cancel()
+		<-extracted
 		return "", err
 	}
-	res := agentproto.PeerDone{
-		FirstByte:  time.Duration(sw.src.firstByte.Load()),
-		Downloaded: time.Since(sw.src.start),
-		FromSeeder: sw.src.fromSeeder.Load(),
-		FromPeers:  sw.src.fromPeers.Load(),
+	res := sw.src.done()
+	rep.progress("extracting into %s", o.extractTo)
+	if err := <-extracted; err != nil {
+		return "", fmt.Errorf("extract: %w", err)
 	}
-	if o.extractTo != "" {
-		rep.progress("extracting into %s", o.extractTo)
-		if err := extractDownload(ctx, o); err != nil {
-			return "", fmt.Errorf("extract: %w", err)
-		}
-		res.Extracted = time.Since(sw.src.start)
-	}
+	res.Extracted = time.Since(sw.src.start)
 	return res.Format(), nil
 }
 
 // extractDownload is peer --extract: what `extract` would do with the
-// verified download, done by the peer itself, so a fleet extracts the
-// moment each host is ready instead of waiting for the controller.
-func extractDownload(ctx context.Context, o *seedOpts) error {
+// verified download, done by the peer itself as the pieces arrive, so a
+// fleet extracts the moment each host is ready instead of waiting for the
+// controller.
+func extractDownload(ctx context.Context, o *seedOpts, t *torrent.Torrent) error {
 	want, err := expectedSums(o.file, o.torrent, "")
 	if err != nil {
 		return err
 	}
+	r := newInOrder(ctx, t)
+	defer r.Close()
+	br := bufio.NewReaderSize(r, 1<<20) // pieces are read through anacrolix's storage: few, large reads
 	if o.extractMode == "file" {
-		return extractFile(ctx, o.file, o.extractTo, o.identity, want)
+		return extractFileFrom(ctx, br, o.file, o.extractTo, o.identity, want)
 	}
-	return extractTree(ctx, o.file, o.extractTo, o.identity, want,
+	return extractTreeFrom(ctx, br, o.file, o.extractTo, o.identity, want,
 		treeMode{merge: o.extractMode == "merge", replace: o.extractMode == "replace"})
 }
 

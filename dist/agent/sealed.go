@@ -113,6 +113,11 @@ func extractFile(ctx context.Context, src, dest, identity string, want archiveSu
 		return err
 	}
 	defer f.Close()
+	return extractFileFrom(ctx, f, src, dest, identity, want)
+}
+
+// extractFileFrom is extractFile reading ARCHIVE (named src) from f.
+func extractFileFrom(ctx context.Context, f io.Reader, src, dest, identity string, want archiveSums) (err error) {
 	r, verify := want.tee(f)
 	err = archive.WriteFile(ctx, dest, fileDestPerm, func(w io.Writer) error {
 		pr, err := openPayload(r, identity, src)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/anacrolix/torrent"
+
+	"github.com/murderfleet/murder/internal/agentproto"
 )
 
 // The agent's BEP 20 peer-id prefixes: a seeder and a peer name
@@ -42,4 +44,14 @@ func (s *sources) watch(cfg *torrent.ClientConfig) {
 		}
 		s.fromPeers.Add(n)
 	})
+}
+
+// done is the result of a download that ends now, extraction aside.
+func (s *sources) done() agentproto.PeerDone {
+	return agentproto.PeerDone{
+		FirstByte:  time.Duration(s.firstByte.Load()),
+		Downloaded: time.Since(s.start),
+		FromSeeder: s.fromSeeder.Load(),
+		FromPeers:  s.fromPeers.Load(),
+	}
 }
