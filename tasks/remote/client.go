@@ -102,7 +102,8 @@ func (c *Client) Upload(ctx context.Context, local, remotePath string, mode uint
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", remotePath, err)
 	}
-	_, err = io.Copy(dst, ctxio.Reader(ctx, src))
+	// Many writes in flight, not one 32 KiB packet per round trip.
+	_, err = dst.ReadFromWithConcurrency(ctxio.Reader(ctx, src), 0)
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}

@@ -181,6 +181,20 @@ func TestUpload(t *testing.T) {
 	if names := listDir(t, dir); len(names) != 1 {
 		t.Errorf("upload left %q, want only murder-agent", names)
 	}
+	// Many packets, written concurrently: every byte lands where it belongs.
+	big := make([]byte, 3<<20+7)
+	if _, err := rand.Read(big); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(local, big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Upload(ctx, local, remotePath, 0o750); err != nil {
+		t.Fatalf("Upload of %d bytes: %v", len(big), err)
+	}
+	if b, err := os.ReadFile(remotePath); err != nil || !bytes.Equal(b, big) {
+		t.Errorf("remote file after a %d-byte upload: %d bytes, %v; want the same bytes", len(big), len(b), err)
+	}
 
 	// Failures leave nothing behind and say which path.
 	err = c.Upload(ctx, local, filepath.Join(h.Dir, "missing", "x"), 0o644)
