@@ -78,8 +78,10 @@ func startPeerPiped(t *testing.T, s *swarm, p *peer) (*os.File, *exec.Cmd, *byte
 	pw.Close()
 	t.Cleanup(func() {
 		pr.Close()
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		if cmd.ProcessState == nil { // not waited for by checkStartEnds
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
 	})
 	return pr, cmd, &stderr
 }
@@ -96,6 +98,7 @@ func checkStartEnds(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer, want stri
 		}
 	case <-time.After(15 * time.Second):
 		_ = cmd.Process.Kill()
+		<-done
 		t.Fatalf("the start still runs 15 s after its caller left; stderr %q", stderr)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/anacrolix/torrent"
+
 	"github.com/murderfleet/murder/dist/archive"
 	"github.com/murderfleet/murder/dist/seal"
 	"github.com/murderfleet/murder/dist/torrentcheck"
