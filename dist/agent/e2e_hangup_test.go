@@ -23,7 +23,7 @@ func TestPeerStartCallerGone(t *testing.T) {
 		waitFor(t, 20*time.Second, "the peer's worker", func() bool { return fileExists(p.pidFile()) })
 		r.Close() // the session is gone
 		checkStartEnds(t, cmd, stderr, "the session that started it is gone")
-		waitFor(t, 10*time.Second, "the worker to stop", func() bool { return !fileExists(p.pidFile()) })
+		waitNoWorker(t, p)
 		if m, _ := filepath.Glob(p.dest + "*"); len(m) > 0 {
 			t.Errorf("left behind: %v", m) // the .part and the .torrent it was sent
 		}

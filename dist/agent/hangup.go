@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,7 +16,7 @@ var errSessionGone = errors.New("the session that started it is gone")
 
 // hangupPoll is how long one poll of the caller's descriptor waits before
 // looking at ctx again.
-const hangupPoll = 250 // milliseconds
+const hangupPoll = 250 * time.Millisecond
 
 // cancelOnHangup cancels ctx with errSessionGone once nobody reads w any
 // more, and returns the context and its release. A start is a command run
@@ -71,13 +72,13 @@ func watchableFD(w io.Writer) (int, bool) {
 	return fd, true
 }
 
-// hungUpWithin waits up to ms milliseconds for fd's reader to go away. poll reports
+// hungUpWithin waits up to d for fd's reader to go away. poll reports
 // POLLERR on a pipe whose read end is closed and POLLHUP on a socket whose
 // peer is gone, whatever events were asked for; asking for none keeps a
 // half-closed socket (the controller done writing stdin) from counting.
-func hungUpWithin(fd, ms int) (bool, error) {
+func hungUpWithin(fd int, d time.Duration) (bool, error) {
 	fds := []unix.PollFd{{Fd: int32(fd)}}
-	n, err := unix.Poll(fds, ms)
+	n, err := unix.Poll(fds, int(d.Milliseconds()))
 	if err != nil || n == 0 {
 		return false, err
 	}

@@ -89,7 +89,7 @@ func expectAlive(t *testing.T, ctx context.Context) {
 	select {
 	case <-ctx.Done():
 		t.Fatalf("cancelled (%v) while the reader is there", context.Cause(ctx))
-	case <-time.After(2 * hangupPoll * time.Millisecond):
+	case <-time.After(2 * hangupPoll):
 	}
 }
 

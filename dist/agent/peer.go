@@ -58,7 +58,7 @@ func runPeer(ctx context.Context, env *runEnv, args []string) error {
 		// run before it started, so what it wrote goes now, as they would
 		// have removed it: the partial download, and the .torrent this
 		// start was sent.
-		os.Remove(o.file + ".part")
+		os.Remove(partPath(o.file))
 		if o.torrentStdin {
 			os.Remove(o.torrent)
 		}

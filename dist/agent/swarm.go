@@ -200,6 +200,10 @@ func transient(err error) bool {
 		errors.Is(err, syscall.ENETUNREACH) || (errors.As(err, &ne) && ne.Timeout())
 }
 
+// partPath is where anacrolix keeps a download of path until it is
+// complete (its part files).
+func partPath(path string) string { return path + ".part" }
+
 // prepareTarget readies path for a download of size bytes. Data already at
 // path or path.part is kept for verification (a retry fetches only what is
 // missing); a finished file at path is moved to path.part because anacrolix
@@ -212,7 +216,7 @@ func transient(err error) bool {
 // never written through. In a sticky directory nobody else can replace a
 // file of ours afterwards, so the check holds until the download renames it.
 func prepareTarget(path string, size int64) (resume bool, err error) {
-	part := path + ".part"
+	part := partPath(path)
 	pfi, perr := os.Lstat(part)
 	fi, ferr := os.Lstat(path)
 	if ferr == nil {
