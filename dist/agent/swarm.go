@@ -296,7 +296,7 @@ func preallocate(path string, size int64) error {
 	// Explicitly: a umask such as 0277 would leave it unwritable.
 	err = f.Chmod(archivePerm)
 	if err == nil {
-		err = unix.Fallocate(int(f.Fd()), 0, 0, size)
+		err = fallocate(f, size)
 	}
 	if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOSYS) {
 		err = f.Truncate(size) // sparse, on filesystems without fallocate
