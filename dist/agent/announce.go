@@ -26,14 +26,16 @@ import (
 // completes and when the peer leaves, so the tracker's counts (which
 // murder:peer shows as progress) are current.
 type announcer struct {
-	t      *torrent.Torrent
-	client trHttp.Client
-	req    tracker.AnnounceRequest
-	opt    trHttp.AnnounceOpt
+	t        *torrent.Torrent
+	addPeers func([]torrent.PeerInfo) int // t.AddPeers; a test's own
+	client   trHttp.Client
+	req      tracker.AnnounceRequest
+	opt      trHttp.AnnounceOpt
 
-	// finished: this peer completed its download during this run; its
-	// announces no longer add peers (below).
-	finished atomic.Bool
+	// complete: this peer has every piece (a seeder from the start, a
+	// peer once its download completes); its announces add no peers
+	// (below).
+	complete atomic.Bool
 
 	stopOnce sync.Once
 	cancel   context.CancelFunc
@@ -63,7 +65,8 @@ func newAnnouncer(tf *torrentFile, cl *torrent.Client, t *torrent.Torrent, ip ne
 		return nil, fmt.Errorf("announce URL: %w", err)
 	}
 	return &announcer{
-		t: t,
+		t:        t,
+		addPeers: t.AddPeers,
 		// The tracker's certificate is its own, made when it started:
 		// nothing a peer could check it against (anacrolix does not
 		// either); TLS keeps the token and the swarm from onlookers.
@@ -93,11 +96,15 @@ func (a *announcer) announce(ctx context.Context, event tracker.AnnounceEvent) (
 		return 0, announceCause(err)
 	}
 	interval := max(time.Duration(res.Interval)*time.Second, time.Second)
-	if a.finished.Load() {
+	if a.complete.Load() {
 		// The leechers know this peer from the tracker and dial it.
 		// Dialing the fifty the tracker just listed, the moment it
 		// finished, cost the n=10 bench about a sixth more CPU and a
-		// second of makespan.
+		// second of makespan. A seeder that dialed the peers of its
+		// re-announce would also replace connections they had made to
+		// it: anacrolix, at its connection limit, drops an incoming
+		// connection for each outgoing one until the two are even, and
+		// the pieces in flight on the dropped ones are asked again.
 		return interval, nil
 	}
 	peers := make([]torrent.PeerInfo, 0, len(res.Peers))
@@ -106,13 +113,14 @@ func (a *announcer) announce(ctx context.Context, event tracker.AnnounceEvent) (
 		copy(pi.Id[:], p.ID)
 		peers = append(peers, pi)
 	}
-	a.t.AddPeers(peers)
+	a.addPeers(peers)
 	return interval, nil
 }
 
 // start makes the first announce ("started"), trying a transient failure
 // three times, and then re-announces in the background until stop.
 func (a *announcer) start(ctx context.Context) error {
+	a.complete.Store(a.t.BytesMissing() == 0)
 	var interval time.Duration
 	err := retryTransient(ctx, func() (err error) {
 		interval, err = a.announce(ctx, shared.Started)
@@ -132,9 +140,9 @@ func (a *announcer) start(ctx context.Context) error {
 // swarm keeps its connections meanwhile.
 func (a *announcer) loop(ctx context.Context, interval time.Duration) {
 	defer close(a.done)
-	complete := a.t.Complete().On()
-	if a.t.BytesMissing() == 0 {
-		complete = nil // a seeder: it started complete
+	completed := a.t.Complete().On()
+	if a.complete.Load() {
+		completed = nil // a seeder: it started complete
 	}
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
@@ -143,9 +151,9 @@ func (a *announcer) loop(ctx context.Context, interval time.Duration) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-complete:
-			complete, event = nil, shared.Completed
-			a.finished.Store(true)
+		case <-completed:
+			completed, event = nil, shared.Completed
+			a.complete.Store(true)
 		case <-timer.C:
 		}
 		if next, err := a.announce(ctx, event); err == nil {
