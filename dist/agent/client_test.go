@@ -18,7 +18,7 @@ func testClientConfig(t *testing.T, args ...string) *torrent.ClientConfig {
 	t.Helper()
 	var s swarmFlags
 	fs := flag.NewFlagSet("peer", flag.ContinueOnError)
-	s.register(fs)
+	s.register(fs, defaultMaxConns)
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +96,29 @@ func TestRequestCap(t *testing.T) {
 		}
 		if pc.PeerMaxRequests != c.want || reqq[1024] != c.want || reqq[0] != c.want {
 			t.Errorf("%v: %d before the handshake, reqq 1024 -> %d, none -> %d; want %d", c.args, pc.PeerMaxRequests, reqq[1024], reqq[0], c.want)
+		}
+	}
+}
+
+// TestMaxConnsDefaults: the seeder keeps fewer connections than a peer
+// unless told otherwise.
+func TestMaxConnsDefaults(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		parse func([]string) (*seedOpts, error)
+		args  []string
+		want  int
+	}{
+		{"seeder", parseSeeder, nil, defaultSeederConns},
+		{"seeder --max-conns 8", parseSeeder, []string{"--max-conns", "8"}, 8},
+		{"peer", parsePeer, nil, defaultMaxConns},
+	} {
+		o, err := c.parse(append(c.args, "a.torrent", "a.tgz"))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if o.swarm.maxConns != c.want {
+			t.Errorf("%s: %d connections, want %d", c.name, o.swarm.maxConns, c.want)
 		}
 	}
 }

@@ -69,7 +69,7 @@ func runPeer(ctx context.Context, env *runEnv, args []string) error {
 func parsePeer(args []string) (*seedOpts, error) {
 	o := &seedOpts{}
 	fs := flag.NewFlagSet("peer", flag.ContinueOnError)
-	o.register(fs)
+	o.register(fs, defaultMaxConns)
 	fs.DurationVar(&o.stall, "stall-timeout", 2*time.Minute, "fail when the download makes no progress for this long")
 	fs.DurationVar(&o.seedTime, "seed-time", 30*time.Second, "keep seeding this long after the download completes")
 	fs.BoolVar(&o.noWait, "no-wait", false, "return once the download is under way; follow it with `status peer TAG`")

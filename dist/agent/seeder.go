@@ -26,8 +26,8 @@ type seedOpts struct {
 	args                   []string // as given, for the worker
 }
 
-func (o *seedOpts) register(fs *flag.FlagSet) {
-	o.swarm.register(fs)
+func (o *seedOpts) register(fs *flag.FlagSet, maxConns int) {
+	o.swarm.register(fs, maxConns)
 	fs.StringVar(&o.runDir, "run-dir", defaultRunDir(), "directory of pid and log files")
 	fs.StringVar(&o.tag, "tag", "", "tag naming this transfer in pid files (default: FILE's name without .tgz)")
 }
@@ -62,7 +62,7 @@ func runSeeder(ctx context.Context, env *runEnv, args []string) error {
 func parseSeeder(args []string) (*seedOpts, error) {
 	o := &seedOpts{}
 	fs := flag.NewFlagSet("seeder", flag.ContinueOnError)
-	o.register(fs)
+	o.register(fs, defaultSeederConns)
 	fs.BoolVar(&o.detach, "detach", false, "run in the background (own session, pid file, log file)")
 	rest, err := parseFlags(fs, args, 2, 3)
 	if err != nil {
