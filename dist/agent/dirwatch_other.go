@@ -1,0 +1,18 @@
+//go:build !linux
+
+package agent
+
+import (
+	"context"
+	"time"
+)
+
+// dirWatch only sleeps where the agent has no inotify: status --wait
+// then learns of a result at its next poll.
+type dirWatch struct{}
+
+func watchDir(string) *dirWatch { return &dirWatch{} }
+
+func (*dirWatch) wait(ctx context.Context, d time.Duration) { sleepCtx(ctx, d) }
+
+func (*dirWatch) close() {}
