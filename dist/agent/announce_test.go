@@ -154,10 +154,22 @@ func testTorrent(t *testing.T, addr string) (*torrentFile, string) {
 	return tf, src
 }
 
-// testAnnouncer adds tf to a client of its own, as the seeder does (its
-// data at path, verified) or as a peer does (path absent), and returns an
-// announcer for it; the client closes when the test ends.
+// testAnnouncer returns an announcer for tf in a client of its own
+// (testClientTorrent).
 func testAnnouncer(t *testing.T, tf *torrentFile, path string) *announcer {
+	t.Helper()
+	cl, tor := testClientTorrent(t, tf, path)
+	a, err := newAnnouncer(tf, cl, tor, net.IPv4(127, 0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// testClientTorrent adds tf to a client of its own, as the seeder does
+// (its data at path, verified) or as a peer does (path absent); the client
+// closes when the test ends.
+func testClientTorrent(t *testing.T, tf *torrentFile, path string) (*torrent.Client, *torrent.Torrent) {
 	t.Helper()
 	_, err := os.Stat(path)
 	seeder := err == nil
@@ -179,11 +191,7 @@ func testAnnouncer(t *testing.T, tf *torrentFile, path string) *announcer {
 	} else {
 		tor.DownloadAll()
 	}
-	a, err := newAnnouncer(tf, cl, tor, net.IPv4(127, 0, 0, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return cl, tor
 }
 
 func mustURL(t *testing.T, s string) *neturl.URL {

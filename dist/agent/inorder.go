@@ -22,6 +22,7 @@ type inOrder struct {
 	pieceLen int64
 	size     int64
 	off      int64
+	sums     *pieceSums // nil: a piece is ready once anacrolix verified it
 }
 
 // newInOrder returns a reader of t's data; Close releases it. Reads fail
@@ -49,8 +50,11 @@ func (r *inOrder) Read(b []byte) (int, error) {
 	return got, err
 }
 
-// await waits until piece i is complete.
+// await waits until piece i is complete, and checked when r.sums says.
 func (r *inOrder) await(i int) error {
+	if r.sums != nil {
+		return r.sums.wait(r.ctx, i)
+	}
 	for !r.t.PieceState(i).Complete {
 		select {
 		case <-r.ctx.Done():

@@ -20,6 +20,8 @@ type archiveSums struct {
 	wants []sumWant
 	// unpacked is the unpacked size the torrent records, -1 if none.
 	unpacked int64
+	// pieces is each piece's SHA-256 as the torrent records them, or "".
+	pieces string
 }
 
 // sumWant is one expected digest and how an error names it.
@@ -38,7 +40,7 @@ func expectedSums(file, torrentPath, sum string) (archiveSums, error) {
 			return s, fmt.Errorf("torrent %s records no SHA-256 (not made by murder's make-torrent)", torrentPath)
 		}
 		s.wants = append(s.wants, sumWant{tf.ext.SHA256, tf.ext.SHA256 + " recorded in " + torrentPath})
-		s.unpacked = tf.ext.Unpacked
+		s.unpacked, s.pieces = tf.ext.Unpacked, tf.ext.PieceSHA256
 	}
 	if sum != "" {
 		canon, err := torrentcheck.ParseDigest(sum)

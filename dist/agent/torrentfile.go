@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hash"
 	"io"
 	"net"
 	"os"
@@ -189,13 +190,13 @@ func makeTorrent(ctx context.Context, file, announce string, pieceLen, unpacked 
 		return nil, err
 	}
 	info := metainfo.Info{Name: filepath.Base(file), Length: fi.Size(), PieceLength: pieceLen}
-	sum := sha256.New()
+	sum, pieces := sha256.New(), &pieceDigests{pieceLen: pieceLen, h: sha256.New()}
 	err = info.GeneratePieces(func(metainfo.FileInfo) (io.ReadCloser, error) {
 		f, err := os.Open(file)
 		if err != nil {
 			return nil, err
 		}
-		return teeCloser{ctxio.Reader(ctx, f), io.MultiWriter(sum, counter), f}, nil
+		return teeCloser{ctxio.Reader(ctx, f), io.MultiWriter(sum, pieces, counter), f}, nil
 	})
 	size := counter.result()
 	if err != nil {
@@ -206,8 +207,41 @@ func makeTorrent(ctx context.Context, file, announce string, pieceLen, unpacked 
 		return nil, err
 	}
 	mi := &metainfo.MetaInfo{InfoBytes: ib, Announce: announce, CreatedBy: "murder", CreationDate: time.Now().Unix()}
-	ext := torrentcheck.Extension{SHA256: hex.EncodeToString(sum.Sum(nil)), Unpacked: size, Sealed: isSealed(file)}
+	ext := torrentcheck.Extension{SHA256: hex.EncodeToString(sum.Sum(nil)), Unpacked: size, Sealed: isSealed(file),
+		PieceSHA256: string(pieces.result())}
 	return &torrentFile{mi: mi, info: info, ext: ext}, nil
+}
+
+// pieceDigests is a writer that takes a file front to back and keeps the
+// SHA-256 of each piece.
+type pieceDigests struct {
+	pieceLen int64
+	h        hash.Hash
+	n        int64  // bytes of the current piece so far
+	sums     []byte // 32 bytes a finished piece
+}
+
+func (p *pieceDigests) Write(b []byte) (int, error) {
+	total := len(b)
+	for len(b) > 0 {
+		k := min(int64(len(b)), p.pieceLen-p.n)
+		p.h.Write(b[:k])
+		p.n += k
+		b = b[k:]
+		if p.n == p.pieceLen {
+			p.sums, p.n = p.h.Sum(p.sums), 0
+			p.h.Reset()
+		}
+	}
+	return total, nil
+}
+
+// result is the digests of every piece, the last one however short.
+func (p *pieceDigests) result() []byte {
+	if p.n > 0 {
+		p.sums, p.n = p.h.Sum(p.sums), 0
+	}
+	return p.sums
 }
 
 // writeTorrent writes the .torrent with the murder extension, atomically.

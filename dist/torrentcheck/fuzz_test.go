@@ -32,5 +32,8 @@ func FuzzParse(f *testing.F) {
 		if ext := got.Extension; ext.SHA256 != "" && (len(ext.SHA256) != 64 || strings.ToLower(ext.SHA256) != ext.SHA256) {
 			t.Fatalf("digest %q not canonical", ext.SHA256)
 		}
+		if n := len(got.Extension.PieceSHA256); n != 0 && n != 32*got.NumPieces {
+			t.Fatalf("%d bytes of piece digests for %d pieces", n, got.NumPieces)
+		}
 	})
 }

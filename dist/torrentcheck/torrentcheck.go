@@ -9,6 +9,7 @@ package torrentcheck
 
 import (
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -40,6 +41,10 @@ type Extension struct {
 	// Sealed: the file is age ciphertext, so extracting it needs the
 	// transfer's key.
 	Sealed bool `bencode:"sealed,omitempty"`
+	// PieceSHA256 is each piece's SHA-256, 32 bytes a piece in order, or
+	// empty: a peer checks each piece as it arrives, in any order, instead
+	// of the whole file front to back after the last piece.
+	PieceSHA256 string `bencode:"piece sha256,omitempty"`
 }
 
 // Torrent is what murder reads of a checked .torrent.
@@ -90,6 +95,9 @@ func parse(top map[string][]byte) (Torrent, error) {
 	if raw, ok := top[Key]; ok {
 		if t.Extension, err = readExtension(raw); err != nil {
 			return t, fmt.Errorf("malformed %q record: %v", Key, err)
+		}
+		if n := len(t.Extension.PieceSHA256); n != 0 && n != sha256.Size*t.NumPieces {
+			return t, fmt.Errorf("malformed %q record: %d bytes of piece digests for %d pieces, want %d", Key, n, t.NumPieces, sha256.Size*t.NumPieces)
 		}
 	}
 	return t, nil
@@ -167,7 +175,7 @@ func readExtension(raw []byte) (Extension, error) {
 	var sealed int64
 	d := dict{m, ""}
 	if err := errors.Join(d.str("sha256", &ext.SHA256, false), d.int("unpacked", &ext.Unpacked, false),
-		d.int("sealed", &sealed, false)); err != nil {
+		d.int("sealed", &sealed, false), d.str("piece sha256", &ext.PieceSHA256, false)); err != nil {
 		return ext, err
 	}
 	ext.Sealed = sealed != 0

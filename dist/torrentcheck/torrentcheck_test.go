@@ -148,3 +148,26 @@ func TestParseDigest(t *testing.T) {
 		}
 	}
 }
+
+// TestParsePieceDigests: the murder record's per-piece SHA-256s are read
+// when there are 32 bytes a piece, and refused otherwise.
+func TestParsePieceDigests(t *testing.T) {
+	mi := metaInfo(t, nil) // one piece
+	withDigests := func(n int) []byte {
+		b, err := bencode.Marshal(map[string]any{"announce": mi.Announce, "info": bencode.Bytes(mi.InfoBytes),
+			Key: map[string]any{"sha256": strings.Repeat("ab", 32), "unpacked": 10, "piece sha256": strings.Repeat("x", n)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	got, err := Parse(withDigests(32), "one digest")
+	if err != nil || got.Extension.PieceSHA256 != strings.Repeat("x", 32) {
+		t.Fatalf("one piece, one digest: %q, %v", got.Extension.PieceSHA256, err)
+	}
+	for _, n := range []int{31, 64} {
+		if _, err := Parse(withDigests(n), "bad"); err == nil || !strings.Contains(err.Error(), "piece digests") {
+			t.Errorf("%d bytes of digests for one piece: %v, want refused", n, err)
+		}
+	}
+}
