@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/murderfleet/murder/internal/ctxio"
 )
 
 // dirWatch wakes a waiter when a file in a directory is written or renamed
@@ -34,7 +36,7 @@ func watchDir(dir string) *dirWatch {
 // when ctx ends, whichever comes first.
 func (w *dirWatch) wait(ctx context.Context, d time.Duration) {
 	if w.f == nil {
-		sleepCtx(ctx, d)
+		ctxio.Sleep(ctx, d)
 		return
 	}
 	// The deadline first: a ctx already done then moves it to now.

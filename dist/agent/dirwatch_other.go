@@ -5,6 +5,8 @@ package agent
 import (
 	"context"
 	"time"
+
+	"github.com/murderfleet/murder/internal/ctxio"
 )
 
 // dirWatch only sleeps where the agent has no inotify: status --wait
@@ -13,6 +15,6 @@ type dirWatch struct{}
 
 func watchDir(string) *dirWatch { return &dirWatch{} }
 
-func (*dirWatch) wait(ctx context.Context, d time.Duration) { sleepCtx(ctx, d) }
+func (*dirWatch) wait(ctx context.Context, d time.Duration) { ctxio.Sleep(ctx, d) }
 
 func (*dirWatch) close() {}

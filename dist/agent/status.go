@@ -94,16 +94,6 @@ func waitResultPolling(ctx context.Context, d detached, wait, poll time.Duration
 	return nil
 }
 
-// sleepCtx returns after d or when ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
-
 // readStatus reads a worker's status file; final is true for its result
 // ("done" or "error: ...").
 func readStatus(d detached) (line string, final bool, err error) {

@@ -1,6 +1,6 @@
-// Package ctxio holds the two I/O helpers that the agent, the archive code
-// and the task runner all need: a reader that stops when its context is
-// done, and a file's SHA-256.
+// Package ctxio holds the helpers that the agent, the archive code and the
+// task runner all need: a reader and a writer that stop when their context
+// is done, a sleep that does too, and a file's SHA-256.
 package ctxio
 
 import (
@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"io"
 	"os"
+	"time"
 )
 
 // Reader returns a reader whose reads fail with ctx's error once ctx is
@@ -56,4 +57,14 @@ func FileSHA256(ctx context.Context, path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Sleep returns after d or when ctx is done, whichever comes first.
+func Sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReaderStopsWhenCancelled(t *testing.T) {
@@ -32,4 +33,13 @@ func TestFileSHA256(t *testing.T) {
 	if err != nil || got != want {
 		t.Fatalf("FileSHA256 = %s, %v; want %s", got, err, want)
 	}
+}
+
+// TestSleep: Sleep returns after its duration, or at once for a context
+// that is done.
+func TestSleep(t *testing.T) {
+	Sleep(context.Background(), time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	Sleep(ctx, time.Hour) // the test would time out
 }

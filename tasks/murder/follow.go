@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/murderfleet/murder/internal/agentproto"
+	"github.com/murderfleet/murder/internal/ctxio"
 	"github.com/murderfleet/murder/tasks"
 )
 
@@ -126,7 +127,7 @@ func (f *follower) untilDone(ctx context.Context, h *tasks.Host) (agentproto.Pee
 		// An agent answers a wait at its end; one that answers at once
 		// is not asked again at once.
 		if time.Since(asked) < pollEvery {
-			if sleepCtx(ctx, pollEvery); ctx.Err() != nil {
+			if ctxio.Sleep(ctx, pollEvery); ctx.Err() != nil {
 				return agentproto.PeerDone{}, ctx.Err()
 			}
 		}

@@ -155,13 +155,3 @@ func stopPeers(ctx context.Context, hosts []*tasks.Host) {
 		return h.Run(ctx, remote.Command(s.stopPeeringCmd()...)+"; "+remote.Command(s.cleanTempCmd()...))
 	})
 }
-
-// sleepCtx sleeps for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
