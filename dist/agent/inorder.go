@@ -25,12 +25,17 @@ type inOrder struct {
 	sums     *pieceSums // nil: a piece is ready once anacrolix verified it
 }
 
-// newInOrder returns a reader of t's data; Close releases it. Reads fail
-// with ctx's error once ctx ends.
-func newInOrder(ctx context.Context, t *torrent.Torrent) *inOrder {
-	sub := t.SubscribePieceStateChanges() // before any look at a piece's state: no change is missed
-	return &inOrder{ctx: ctx, t: t, changes: sub.Values, close: sub.Close,
-		pieceLen: t.Info().PieceLength, size: t.Length()}
+// newInOrder returns a reader of t's data that hands out a piece once
+// sums has checked it, or, with sums nil, once anacrolix has verified it;
+// Close releases it. Reads fail with ctx's error once ctx ends.
+func newInOrder(ctx context.Context, t *torrent.Torrent, sums *pieceSums) *inOrder {
+	r := &inOrder{ctx: ctx, t: t, close: func() {}, pieceLen: t.Info().PieceLength, size: t.Length(), sums: sums}
+	if sums == nil {
+		// A subscription nobody reads would keep every change since.
+		sub := t.SubscribePieceStateChanges() // before any look at a piece's state: no change is missed
+		r.changes, r.close = sub.Values, sub.Close
+	}
+	return r
 }
 
 func (r *inOrder) Read(b []byte) (int, error) {
@@ -42,10 +47,17 @@ func (r *inOrder) Read(b []byte) (int, error) {
 		return 0, err
 	}
 	n := min(int64(len(b)), min(int64(i+1)*r.pieceLen, r.size)-r.off)
-	got, err := r.t.Piece(i).Storage().ReadAt(b[:n], r.off-int64(i)*r.pieceLen)
+	got, err := readPiece(r.t, i, b[:n], r.off-int64(i)*r.pieceLen)
 	r.off += int64(got)
-	if int64(got) == n {
-		err = nil // a piece's last bytes may come with io.EOF
+	return got, err
+}
+
+// readPiece reads len(b) bytes of piece i at off. A read that fills b
+// succeeds: the storage may add io.EOF to a piece's last bytes.
+func readPiece(t *torrent.Torrent, i int, b []byte, off int64) (int, error) {
+	got, err := t.Piece(i).Storage().ReadAt(b, off)
+	if got == len(b) {
+		err = nil
 	}
 	return got, err
 }

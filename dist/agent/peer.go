@@ -212,16 +212,17 @@ func extractDownload(ctx context.Context, o *seedOpts, t *torrent.Torrent) error
 	if err != nil {
 		return err
 	}
-	r := newInOrder(ctx, t)
-	defer r.Close()
+	var sums *pieceSums
 	if want.pieces != "" {
 		// Each piece the extraction reads has passed the SHA-256 the
 		// torrent records for it, checked as it arrived: the whole-file
 		// digest, over the same bytes, is not computed again.
-		r.sums = newPieceSums(t, []byte(want.pieces), o.file)
-		go r.sums.run(ctx)
+		sums = newPieceSums(t, []byte(want.pieces), o.file)
+		go sums.run(ctx)
 		want.wants = nil
 	}
+	r := newInOrder(ctx, t, sums)
+	defer r.Close()
 	br := bufio.NewReaderSize(r, 1<<20) // pieces are read through anacrolix's storage: few, large reads
 	if o.extractMode == "file" {
 		return extractFileFrom(ctx, br, o.file, o.extractTo, o.identity, want)

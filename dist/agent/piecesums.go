@@ -88,13 +88,8 @@ func (p *pieceSums) run(ctx context.Context) {
 
 // check reads piece i and compares its SHA-256 with the torrent's.
 func (p *pieceSums) check(i int, buf []byte) error {
-	piece := p.t.Piece(i)
-	n := piece.Info().Length()
-	got, err := piece.Storage().ReadAt(buf[:n], 0)
-	if int64(got) == n {
-		err = nil // a piece's last bytes may come with io.EOF
-	}
-	if err != nil {
+	n := p.t.Piece(i).Info().Length()
+	if _, err := readPiece(p.t, i, buf[:n], 0); err != nil {
 		return fmt.Errorf("%s: reading piece %d: %w", p.file, i, err)
 	}
 	sum := sha256.Sum256(buf[:n])
