@@ -16,12 +16,26 @@ import (
 type batchedTLS struct {
 	*tls.Conn
 	raw *recordBatcher
+
+	framer    btFramer
+	lowat     rcvLowat
+	plainRead int64 // plaintext returned by Read
 }
 
 // newBatchedTLS wraps c in TLS: tls.Client or tls.Server as wrap says.
 func newBatchedTLS(c net.Conn, cfg *tls.Config, wrap func(net.Conn, *tls.Config) *tls.Conn) *batchedTLS {
 	raw := &recordBatcher{Conn: c}
-	return &batchedTLS{Conn: wrap(raw, cfg), raw: raw}
+	return &batchedTLS{Conn: wrap(raw, cfg), raw: raw, lowat: newRcvLowat(c)}
+}
+
+// Read reads plaintext, with the socket's low-water mark set for what
+// remains of the message being read (rcvlowat.go).
+func (t *batchedTLS) Read(p []byte) (int, error) {
+	t.lowat.set(t.framer.bodyLeft() - (t.raw.read - t.plainRead))
+	n, err := t.Conn.Read(p)
+	t.plainRead += int64(n)
+	t.framer.feed(p[:n])
+	return n, err
 }
 
 // batchBelow is the size under which a Write is one record anyway.
@@ -51,6 +65,7 @@ func (t *batchedTLS) Write(p []byte) (int, error) {
 // otherwise writes go straight through.
 type recordBatcher struct {
 	net.Conn
+	read    int64 // bytes read, by the TLS connection's reader only
 	mu      sync.Mutex
 	writers int // Writes in progress
 	buf     *[]byte
@@ -65,6 +80,12 @@ func (r *recordBatcher) begin() {
 		r.buf = batchBufs.Get().(*[]byte)
 	}
 	r.writers++
+}
+
+func (r *recordBatcher) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	r.read += int64(n)
+	return n, err
 }
 
 func (r *recordBatcher) Write(p []byte) (int, error) {
