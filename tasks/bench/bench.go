@@ -55,7 +55,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	defer logf.Close()
 	res := &Results{
 		Started:      started,
-		Params:       Params{Ns: o.Ns, Size: o.Size, Rate: o.Rate, Reps: o.Reps, Methods: o.Methods, SCPNs: o.SCPNs},
+		Params:       Params{Ns: o.Ns, Size: o.Size, Rate: o.Rate, CC: o.CC, Reps: o.Reps, Methods: o.Methods, SCPNs: o.SCPNs},
 		LimitSeconds: Limit(o.Size, o.Rate),
 		Machine:      machine(),
 		Notes:        notes(o),
@@ -108,7 +108,7 @@ func Check(o Options) error {
 	if os.Geteuid() != 0 {
 		return errors.New("bench: needs root: the fleet is built from network namespaces, each with its own sshd and tc-shaped link (run as root, e.g. sudo go tool mage bench)")
 	}
-	if err := testfleet.Check(testfleet.Options{Rate: tcRate(o.Rate)}); err != nil {
+	if err := testfleet.Check(testfleet.Options{Rate: tcRate(o.Rate), Congestion: o.CC}); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
 	for _, m := range o.Methods {

@@ -55,7 +55,7 @@ type bench struct {
 // artifact and readies every method.
 func setup(ctx context.Context, o Options, log io.Writer) (_ *bench, err error) {
 	f, err := testfleet.Create(ctx, testfleet.Options{
-		Hosts: slices.Max(o.Ns) + 2, Prefix: "mb", TmpSize: "16m", Rate: tcRate(o.Rate), WorkDir: workDir, Log: log,
+		Hosts: slices.Max(o.Ns) + 2, Prefix: "mb", TmpSize: "16m", Rate: tcRate(o.Rate), Congestion: o.CC, WorkDir: workDir, Log: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)

@@ -125,6 +125,10 @@ func TestParseWords(t *testing.T) {
 				return reflect.DeepEqual(o.Methods, []string{Murder, Aria2}) && o.Timeout == 5*time.Minute
 			},
 		},
+		{name: "cubic by default", check: func(o Options) bool { return o.CC == "cubic" }},
+		{name: "cc bbr", words: []string{"cc=bbr"}, check: func(o Options) bool { return o.CC == "bbr" }},
+		{name: "cc of the machine", words: []string{"cc=system"}, check: func(o Options) bool { return o.CC == "" }},
+		{name: "bad cc", words: []string{"cc=cubic;reboot"}, err: "congestion control"},
 		{name: "unknown name", words: []string{"sizee=1GiB"}, err: "unknown name"},
 		{name: "not a word", words: []string{"fast"}, err: "not a name=value"},
 		{name: "bad method", words: []string{"methods=rsync"}, err: `unknown method "rsync"`},

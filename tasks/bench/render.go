@@ -41,8 +41,12 @@ func f2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 // headline is the one-line description of the parameters.
 func (r *Results) headline() string {
 	p := r.Params
-	return fmt.Sprintf("artifact %s (incompressible), links %s both ways, physical limit S/B = %.1f s, %d rep(s); %d CPU(s), Linux %s",
-		FormatSize(p.Size), FormatRate(p.Rate), r.LimitSeconds, p.Reps, r.Machine.CPUs, r.Machine.Kernel)
+	cc := p.CC
+	if cc == "" {
+		cc = "the machine's"
+	}
+	return fmt.Sprintf("artifact %s (incompressible), links %s both ways, TCP congestion control %s, physical limit S/B = %.1f s, %d rep(s); %d CPU(s), Linux %s",
+		FormatSize(p.Size), FormatRate(p.Rate), cc, r.LimitSeconds, p.Reps, r.Machine.CPUs, r.Machine.Kernel)
 }
 
 // Markdown renders the results as a Markdown document: the parameters,

@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // synthetic is a tiny result as Run would return it.
 func synthetic() *Results {
-	o := Options{Ns: []int{4, 8}, Size: 64 << 20, Rate: 200e6, Reps: 2, Methods: []string{Murder, SCP, Aria2}, SCPNs: []int{4}}
+	o := Options{Ns: []int{4, 8}, Size: 64 << 20, Rate: 200e6, CC: "cubic", Reps: 2, Methods: []string{Murder, SCP, Aria2}, SCPNs: []int{4}}
 	trials := []Trial{
 		{Method: Murder, N: 4, Rep: 1, Makespan: 4.1, HostSeconds: []float64{3.2, 3.5, 3.9, 4.0}, SeederTxBytes: 70e6, CPUSeconds: 3.1},
 		{Method: SCP, N: 4, Rep: 1, Makespan: 12.2, HostSeconds: []float64{12, 12.1, 12.1, 12.2}, SeederTxBytes: 280e6, CPUSeconds: 5.5},
@@ -26,7 +26,7 @@ func synthetic() *Results {
 	}
 	return &Results{
 		Started:      time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC),
-		Params:       Params{Ns: o.Ns, Size: o.Size, Rate: o.Rate, Reps: o.Reps, Methods: o.Methods, SCPNs: o.SCPNs},
+		Params:       Params{Ns: o.Ns, Size: o.Size, Rate: o.Rate, CC: o.CC, Reps: o.Reps, Methods: o.Methods, SCPNs: o.SCPNs},
 		LimitSeconds: Limit(o.Size, o.Rate),
 		Machine:      Machine{CPUs: 2, Kernel: "6.1.0-test"},
 		Rows:         Summarize(trials, o.Size, o.Rate),

@@ -26,6 +26,7 @@ type Params struct {
 	Ns      []int    `json:"n"`
 	Size    int64    `json:"size_bytes"`
 	Rate    float64  `json:"rate_bits_per_second"`
+	CC      string   `json:"tcp_congestion_control,omitempty"`
 	Reps    int      `json:"reps"`
 	Methods []string `json:"methods"`
 	SCPNs   []int    `json:"scp_n"`

@@ -48,6 +48,11 @@ type Options struct {
 	// Rate optionally shapes every host link to this rate in tc(8) syntax
 	// ("100mbit", "1gbit"), in both directions.
 	Rate string
+	// Congestion sets every host's TCP congestion control
+	// (net.ipv4.tcp_congestion_control in its namespace), one of the
+	// machine's tcp_available_congestion_control. Default: what a new
+	// namespace inherits, the machine's own.
+	Congestion string
 	// WorkDir is the parent directory of the fleet's work dir (keys, sshd
 	// configs). It must not be under /tmp, which every host replaces by its
 	// own tmpfs. Default /var/tmp.
@@ -172,6 +177,9 @@ func (o Options) withDefaults() (Options, error) {
 		if _, err := parseRate(o.Rate); err != nil {
 			return o, err
 		}
+	}
+	if err := checkCongestion(o.Congestion); err != nil {
+		return o, err
 	}
 	dir, err := filepath.Abs(o.WorkDir)
 	if err != nil {

@@ -236,6 +236,9 @@ func TestCreateFailsMidway(t *testing.T) {
 	}
 }
 
+// TestConcurrentFleetsWithRate: fleets created at once get subnets of
+// their own, and a host's link is shaped both ways and its congestion
+// control set.
 func TestConcurrentFleetsWithRate(t *testing.T) {
 	if err := Check(Options{Rate: "1mbit"}); err != nil {
 		t.Skip(err)
@@ -245,7 +248,7 @@ func TestConcurrentFleetsWithRate(t *testing.T) {
 	errs := make([]error, 2)
 	for i := range fleets {
 		wg.Go(func() {
-			fleets[i], errs[i] = Create(t.Context(), Options{Hosts: 1, Prefix: "mfc", Rate: "100mbit"})
+			fleets[i], errs[i] = Create(t.Context(), Options{Hosts: 1, Prefix: "mfc", Rate: "100mbit", Congestion: "reno"})
 		})
 	}
 	wg.Wait()
@@ -267,6 +270,10 @@ func TestConcurrentFleetsWithRate(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "htb 1:1 root rate 100Mbit") {
 			t.Errorf("tc %v: %s %v, want htb 1:1 root rate 100Mbit", args, out, err)
 		}
+	}
+	out, err := h.Exec(t.Context(), "cat", "/proc/sys/net/ipv4/tcp_congestion_control")
+	if err != nil || strings.TrimSpace(string(out)) != "reno" {
+		t.Errorf("congestion control in the host: %q %v, want reno", out, err)
 	}
 }
 

@@ -88,6 +88,11 @@ func (h *Host) setup(ctx context.Context, l lan, o Options) error {
 			return fmt.Errorf("host %s: %w", h.Name, err)
 		}
 	}
+	if o.Congestion != "" {
+		if err := h.setCongestion(ctx, o.Congestion); err != nil {
+			return fmt.Errorf("host %s: %w", h.Name, err)
+		}
+	}
 	if err := h.startHolder(ctx, o.TmpSize); err != nil {
 		return fmt.Errorf("host %s: %w", h.Name, err)
 	}

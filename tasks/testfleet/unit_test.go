@@ -74,6 +74,8 @@ func TestOptionsValidation(t *testing.T) {
 		{"prefix digit", Options{Hosts: 1, Prefix: "mf1"}, "lowercase letters"},
 		{"prefix long", Options{Hosts: 1, Prefix: "abcdefg"}, "lowercase letters"},
 		{"bad rate", Options{Hosts: 1, Rate: "quick"}, "rate"},
+		{"congestion reno", Options{Hosts: 1, Congestion: "reno"}, ""},
+		{"unknown congestion", Options{Hosts: 1, Congestion: "warp9"}, `congestion control "warp9" is not available here`},
 		{"workdir in tmp", Options{Hosts: 1, WorkDir: "/tmp/x"}, "under /tmp"},
 		{"workdir tmp", Options{Hosts: 1, WorkDir: "/tmp"}, "under /tmp"},
 	}
