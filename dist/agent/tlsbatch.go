@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // crypto/tls writes each record of a Write (at most 16 KiB of data) to the
@@ -31,7 +32,7 @@ func newBatchedTLS(c net.Conn, cfg *tls.Config, wrap func(net.Conn, *tls.Config)
 // Read reads plaintext, with the socket's low-water mark set for what
 // remains of the message being read (rcvlowat.go).
 func (t *batchedTLS) Read(p []byte) (int, error) {
-	t.lowat.set(t.framer.bodyLeft() - (t.raw.read - t.plainRead))
+	t.lowat.set(t.framer.bodyLeft() - (t.raw.read.Load() - t.plainRead))
 	n, err := t.Conn.Read(p)
 	t.plainRead += int64(n)
 	t.framer.feed(p[:n])
@@ -65,7 +66,9 @@ func (t *batchedTLS) Write(p []byte) (int, error) {
 // otherwise writes go straight through.
 type recordBatcher struct {
 	net.Conn
-	read    int64 // bytes read, by the TLS connection's reader only
+	// read counts the bytes read: by Read, or by a handshake that a
+	// Write ran in another goroutine.
+	read    atomic.Int64
 	mu      sync.Mutex
 	writers int // Writes in progress
 	buf     *[]byte
@@ -84,7 +87,7 @@ func (r *recordBatcher) begin() {
 
 func (r *recordBatcher) Read(p []byte) (int, error) {
 	n, err := r.Conn.Read(p)
-	r.read += int64(n)
+	r.read.Add(int64(n))
 	return n, err
 }
 
