@@ -52,11 +52,11 @@ const defaultMaxConns = 6
 // defaultSeederConns bounds the seeder's connections. The seeder's link
 // is the scarce one, and a few connections with a whole piece in flight
 // each keep it busy on a data-centre link; fewer peers fed directly by
-// the seeder was measured slightly faster (bench n=10 256 MiB, alternated
-// with 6: 6 pairs at 3 connections, mean 0.5 s faster, none slower; 2
-// connections as 3). A link with a large bandwidth-delay product needs
-// more (--max-conns).
-const defaultSeederConns = 3
+// the seeder was measured faster than six, and four faster than two or
+// three once the bench's hosts ran cubic (under bbr, whose losses at the
+// links' queues distorted it, three had been measured best). A link with
+// a large bandwidth-delay product needs more (--max-conns).
+const defaultSeederConns = 4
 
 // wholePieceRequests is how many whole-piece requests a connection keeps
 // in flight (--max-requests 0 with whole-piece requests). anacrolix hands
