@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -226,14 +225,4 @@ func announceIP(explicit string, announceURL string) (net.IP, error) {
 // closeClient closes the client and reports the first error.
 func closeClient(cl *torrent.Client) error {
 	return errors.Join(cl.Close()...)
-}
-
-// waitCtx sleeps for d or until ctx is done.
-func waitCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

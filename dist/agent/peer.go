@@ -167,7 +167,7 @@ func peerWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (err
 		return err
 	}
 	rep.finish(result, nil)
-	waitCtx(ctx, o.seedTime)
+	ctxio.Sleep(ctx, o.seedTime)
 	return nil
 }
 

@@ -23,6 +23,8 @@ import (
 	"github.com/anacrolix/torrent/tracker"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
+
+	"github.com/murderfleet/murder/internal/ctxio"
 )
 
 // fileStorage stores the torrent's data exactly at path (a single-file
@@ -163,7 +165,7 @@ func retryTransient(ctx context.Context, announce func() error) error {
 		if err = announce(); err == nil || !transient(err) || ctx.Err() != nil {
 			return err
 		}
-		waitCtx(ctx, time.Duration(attempt)*time.Second)
+		ctxio.Sleep(ctx, time.Duration(attempt)*time.Second)
 	}
 	return err
 }
