@@ -72,9 +72,9 @@ func Defaults() Options {
 }
 
 // DefaultCC is the fleet's congestion control unless cc= says otherwise:
-// most distributions' default. A machine's own (bbr on some images) made
-// every swarm method lose far more at the links' queues (bench n=10, 256
-// MiB: 10-25 % of what the peers sent was retransmitted under bbr).
+// most distributions' default. A machine's own (bbr on some images) would
+// decide the figures by accident: under bbr a swarm's many flows overrun
+// the links' queues, and every method loses far more there.
 const DefaultCC = "cubic"
 
 // Usage documents the words ParseWords accepts.
