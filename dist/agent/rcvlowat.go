@@ -55,7 +55,7 @@ const (
 // btFramer follows the BitTorrent framing of a peer connection's
 // plaintext: the handshake, then messages each after a 4-byte length.
 type btFramer struct {
-	seen    int64 // bytes fed
+	hs      int   // handshake bytes seen, up to btHandshakeLen
 	skip    int64 // bytes of the current message body still to come
 	lenBuf  [4]byte
 	lenHave int
@@ -65,31 +65,28 @@ type btFramer struct {
 // feed moves the framing past p.
 func (f *btFramer) feed(p []byte) {
 	for len(p) > 0 && !f.lost {
-		if f.seen < btHandshakeLen {
-			n := min(int64(len(p)), btHandshakeLen-f.seen)
-			if f.seen < int64(len(btProtocol)) {
-				want := btProtocol[f.seen:min(int64(len(btProtocol)), f.seen+n)]
+		switch {
+		case f.hs < btHandshakeLen:
+			n := min(len(p), btHandshakeLen-f.hs)
+			if f.hs < len(btProtocol) {
+				want := btProtocol[f.hs:min(len(btProtocol), f.hs+n)]
 				f.lost = !bytes.HasPrefix(p, []byte(want))
 			}
-			f.seen += n
+			f.hs += n
 			p = p[n:]
-			continue
-		}
-		if f.skip > 0 {
+		case f.skip > 0:
 			n := min(int64(len(p)), f.skip)
 			f.skip -= n
-			f.seen += n
 			p = p[n:]
-			continue
-		}
-		n := copy(f.lenBuf[f.lenHave:], p)
-		f.lenHave += n
-		f.seen += int64(n)
-		p = p[n:]
-		if f.lenHave == 4 {
-			f.skip = int64(binary.BigEndian.Uint32(f.lenBuf[:]))
-			f.lenHave = 0
-			f.lost = f.skip > btMaxMessage
+		default:
+			n := copy(f.lenBuf[f.lenHave:], p)
+			f.lenHave += n
+			p = p[n:]
+			if f.lenHave == 4 {
+				f.skip = int64(binary.BigEndian.Uint32(f.lenBuf[:]))
+				f.lenHave = 0
+				f.lost = f.skip > btMaxMessage
+			}
 		}
 	}
 }

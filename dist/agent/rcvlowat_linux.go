@@ -5,7 +5,7 @@ import "syscall"
 // rcvLowat sets a socket's SO_RCVLOWAT when it changes.
 type rcvLowat struct {
 	rc     syscall.RawConn
-	cur    int // 0: never set (the kernel's 1)
+	cur    int // the mark now (the kernel's default is 1)
 	rcvbuf int // SO_RCVBUF when last asked; it only grows
 	off    bool
 }
@@ -13,7 +13,7 @@ type rcvLowat struct {
 func newRcvLowat(c any) rcvLowat {
 	if sc, ok := c.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
-			return rcvLowat{rc: rc}
+			return rcvLowat{rc: rc, cur: 1}
 		}
 	}
 	return rcvLowat{off: true}
@@ -27,9 +27,9 @@ func (l *rcvLowat) set(want int64) {
 		return
 	}
 	ideal := lowatLevel(want, -1)
-	ask := ideal > 1 && l.cur <= 1 && ideal*lowatRcvbufShare > l.rcvbuf
+	ask := ideal > 1 && l.cur == 1 && ideal*lowatRcvbufShare > l.rcvbuf
 	v := lowatLevel(want, l.rcvbuf)
-	if !ask && l.is(v) {
+	if !ask && v == l.cur {
 		return
 	}
 	err := l.rc.Control(func(fd uintptr) {
@@ -40,7 +40,7 @@ func (l *rcvLowat) set(want int64) {
 				return
 			}
 			l.rcvbuf = buf
-			if v = lowatLevel(want, buf); l.is(v) {
+			if v = lowatLevel(want, buf); v == l.cur {
 				return
 			}
 		}
@@ -55,5 +55,6 @@ func (l *rcvLowat) set(want int64) {
 	}
 }
 
-// is reports whether the mark is v already.
-func (l *rcvLowat) is(v int) bool { return v == l.cur || v == 1 && l.cur == 0 }
+// active reports whether the mark can still be set: the connection is a
+// socket and no setsockopt has failed.
+func (l *rcvLowat) active() bool { return !l.off }

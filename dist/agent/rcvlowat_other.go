@@ -9,3 +9,5 @@ type rcvLowat struct{}
 func newRcvLowat(any) rcvLowat { return rcvLowat{} }
 
 func (*rcvLowat) set(int64) {}
+
+func (*rcvLowat) active() bool { return false }

@@ -32,6 +32,9 @@ func newBatchedTLS(c net.Conn, cfg *tls.Config, wrap func(net.Conn, *tls.Config)
 // Read reads plaintext, with the socket's low-water mark set for what
 // remains of the message being read (rcvlowat.go).
 func (t *batchedTLS) Read(p []byte) (int, error) {
+	if !t.lowat.active() {
+		return t.Conn.Read(p)
+	}
 	t.lowat.set(t.framer.bodyLeft() - (t.raw.read.Load() - t.plainRead))
 	n, err := t.Conn.Read(p)
 	t.plainRead += int64(n)
