@@ -33,6 +33,7 @@ import (
 // measured so far also with an error, which names every failed trial.
 func Run(ctx context.Context, o Options) (*Results, error) {
 	o = o.withDefaults()
+	o.CC = resolveCC(o.CC, o.Stdout)
 	if err := Check(o); err != nil {
 		return nil, err
 	}
@@ -96,6 +97,19 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// resolveCC turns AutoCC into DefaultCC or, where network namespaces may
+// not use it, the machine's (""), and says so on w.
+func resolveCC(cc string, w io.Writer) string {
+	if cc != AutoCC {
+		return cc
+	}
+	if err := testfleet.CheckCongestion(DefaultCC); err != nil {
+		fmt.Fprintf(w, "bench: the hosts keep the machine's congestion control %s: %v\n", testfleet.MachineCongestion(), err)
+		return ""
+	}
+	return DefaultCC
+}
+
 // tools are the programs each method runs, with their Debian packages.
 var tools = map[string][][2]string{
 	SCP:   {{"scp", "openssh-client"}, {"tar", "tar"}, {"sha256sum", "coreutils"}},
@@ -108,7 +122,11 @@ func Check(o Options) error {
 	if os.Geteuid() != 0 {
 		return errors.New("bench: needs root: the fleet is built from network namespaces, each with its own sshd and tc-shaped link (run as root, e.g. sudo go tool mage bench)")
 	}
-	if err := testfleet.Check(testfleet.Options{Rate: tcRate(o.Rate), Congestion: o.CC}); err != nil {
+	cc := o.CC
+	if cc == AutoCC {
+		cc = "" // Run falls back to the machine's
+	}
+	if err := testfleet.Check(testfleet.Options{Rate: tcRate(o.Rate), Congestion: cc}); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
 	for _, m := range o.Methods {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/murderfleet/murder/tasks/testfleet"
 )
 
 // userHZ is the unit of /proc/stat: USER_HZ, 100 on every Linux
@@ -88,7 +90,7 @@ func machine() Machine {
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		kernel = strings.TrimSpace(string(b))
 	}
-	return Machine{CPUs: runtime.NumCPU(), Kernel: kernel}
+	return Machine{CPUs: runtime.NumCPU(), Kernel: kernel, CC: testfleet.MachineCongestion()}
 }
 
 // sample is the counters read at the start and the end of a transfer.

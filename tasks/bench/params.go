@@ -31,7 +31,8 @@ type Options struct {
 	// Rate is the link rate in bits per second, both directions of every
 	// host's link.
 	Rate float64
-	// CC is every host's TCP congestion control ("": the machine's).
+	// CC is every host's TCP congestion control: a name, "" for the
+	// machine's, or AutoCC.
 	CC string
 	// Reps is how often each (method, N) is measured.
 	Reps int
@@ -64,7 +65,7 @@ func Defaults() Options {
 		Ns:      []int{5, 10, 20},
 		Size:    128 << 20,
 		Rate:    100e6,
-		CC:      DefaultCC,
+		CC:      AutoCC,
 		Reps:    1,
 		Methods: slices.Clone(methodOrder),
 		SCPNs:   []int{5},
@@ -76,6 +77,13 @@ func Defaults() Options {
 // decide the figures by accident: under bbr a swarm's many flows overrun
 // the links' queues, and every method loses far more there.
 const DefaultCC = "cubic"
+
+// AutoCC, the default Options.CC, means DefaultCC where the kernel lets
+// network namespaces use it, else the machine's: a kernel built with
+// another default keeps cubic from namespaces until the operator allows
+// it, and a bench that refused to run there would help no one. Run says
+// which it chose, and the results name the one in use.
+const AutoCC = "auto"
 
 // Usage documents the words ParseWords accepts.
 const Usage = `name=value words (all optional):
@@ -145,13 +153,16 @@ func ParseWords(words []string) (Options, error) {
 }
 
 // parseCC reads cc=: a congestion control's name (the fleet checks that
-// the kernel has it), or "system".
+// the kernel has it), "system" or "auto".
 func parseCC(v string) (string, error) {
-	if v == "system" {
+	switch v {
+	case "system":
 		return "", nil
+	case AutoCC:
+		return AutoCC, nil
 	}
 	if v == "" || strings.Trim(v, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
-		return "", fmt.Errorf("want a congestion control's name, like cubic or bbr, or system")
+		return "", fmt.Errorf("want a congestion control's name, like cubic or bbr, system or auto")
 	}
 	return v, nil
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/murderfleet/murder/tasks/testfleet"
 )
 
 func TestParseSize(t *testing.T) {
@@ -125,7 +127,8 @@ func TestParseWords(t *testing.T) {
 				return reflect.DeepEqual(o.Methods, []string{Murder, Aria2}) && o.Timeout == 5*time.Minute
 			},
 		},
-		{name: "cubic by default", check: func(o Options) bool { return o.CC == "cubic" }},
+		{name: "cubic where namespaces may use it by default", check: func(o Options) bool { return o.CC == AutoCC }},
+		{name: "cc auto", words: []string{"cc=auto"}, check: func(o Options) bool { return o.CC == AutoCC }},
 		{name: "cc bbr", words: []string{"cc=bbr"}, check: func(o Options) bool { return o.CC == "bbr" }},
 		{name: "cc of the machine", words: []string{"cc=system"}, check: func(o Options) bool { return o.CC == "" }},
 		{name: "bad cc", words: []string{"cc=cubic;reboot"}, err: "congestion control"},
@@ -152,5 +155,20 @@ func TestParseWords(t *testing.T) {
 				t.Errorf("options %+v are not as expected", o)
 			}
 		})
+	}
+}
+
+func TestResolveCC(t *testing.T) {
+	var out strings.Builder
+	for _, cc := range []string{"", "bbr"} {
+		if got := resolveCC(cc, &out); got != cc {
+			t.Errorf("resolveCC(%q) = %q, want it unchanged", cc, got)
+		}
+	}
+	// auto depends on this kernel: cubic where namespaces may use it,
+	// else the machine's, said on out.
+	got := resolveCC(AutoCC, &out)
+	if usable := testfleet.CheckCongestion(DefaultCC) == nil; usable && got != DefaultCC || !usable && (got != "" || !strings.Contains(out.String(), "keep the machine's")) {
+		t.Errorf("resolveCC(auto) = %q (said %q)", got, out.String())
 	}
 }

@@ -42,7 +42,10 @@ func f2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 func (r *Results) headline() string {
 	p := r.Params
 	cc := p.CC
-	if cc == "" {
+	switch {
+	case cc == "" && r.Machine.CC != "":
+		cc = r.Machine.CC + " (the machine's)"
+	case cc == "":
 		cc = "the machine's"
 	}
 	return fmt.Sprintf("artifact %s (incompressible), links %s both ways, TCP congestion control %s, physical limit S/B = %.1f s, %d rep(s); %d CPU(s), Linux %s",

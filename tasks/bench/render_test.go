@@ -121,3 +121,11 @@ func TestPlotAllFailed(t *testing.T) {
 		t.Errorf("plot without a successful row: %v", err)
 	}
 }
+
+func TestHeadlineNamesTheMachinesCC(t *testing.T) {
+	r := synthetic()
+	r.Params.CC, r.Machine.CC = "", "bbr"
+	if h := r.headline(); !strings.Contains(h, "TCP congestion control bbr (the machine's)") {
+		t.Errorf("headline %q does not name the machine's congestion control", h)
+	}
+}

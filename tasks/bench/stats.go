@@ -36,6 +36,9 @@ type Params struct {
 type Machine struct {
 	CPUs   int    `json:"cpus"`
 	Kernel string `json:"kernel"`
+	// CC is the machine's TCP congestion control, which the hosts keep
+	// when Params.CC is empty.
+	CC string `json:"tcp_congestion_control,omitempty"`
 }
 
 // Trial is one measured transfer: one method, one fleet size, one

@@ -21,7 +21,7 @@ func Check(o Options) error {
 	if st, err := os.Stat(sshd); err != nil || st.Mode()&0o111 == 0 {
 		return fmt.Errorf("testfleet: sshd %s not installed", sshd)
 	}
-	if err := checkCongestion(o.Congestion); err != nil {
+	if err := CheckCongestion(o.Congestion); err != nil {
 		return err
 	}
 	tools := []string{"ip", "unshare", "nsenter", "mount", "sh", "sleep"}

@@ -178,7 +178,7 @@ func (o Options) withDefaults() (Options, error) {
 			return o, err
 		}
 	}
-	if err := checkCongestion(o.Congestion); err != nil {
+	if err := CheckCongestion(o.Congestion); err != nil {
 		return o, err
 	}
 	dir, err := filepath.Abs(o.WorkDir)

@@ -144,3 +144,26 @@ func TestNeighBatch(t *testing.T) {
 		t.Errorf("neighBatch:\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestCongestionError(t *testing.T) {
+	available := []string{"reno", "bbr", "cubic"}
+	tests := []struct {
+		name, cc string
+		allowed  []string
+		err      string
+	}{
+		{"allowed", "cubic", []string{"reno", "bbr", "cubic"}, ""},
+		{"missing", "warp9", []string{"reno"}, `"warp9" is not available here`},
+		// a kernel built with bbr as its default lists only reno and bbr
+		{"kept from namespaces", "cubic", []string{"reno", "bbr"},
+			`"cubic" is available but network namespaces may not use it (/proc/sys/net/ipv4/tcp_allowed_congestion_control: reno bbr); allow it with: sysctl -w net.ipv4.tcp_allowed_congestion_control="reno bbr cubic"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := congestionError(tt.cc, available, tt.allowed)
+			if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+				t.Errorf("got %v, want error containing %q", err, tt.err)
+			}
+		})
+	}
+}
