@@ -87,6 +87,18 @@ func (s *swarmFlags) register(fs *flag.FlagSet, maxConns int) {
 	fs.BoolVar(&s.requireEncryption, "require-encryption", false, "make and accept only TLS peer connections keyed by the transfer's token: only holders of the .torrent can connect, and the network sees neither the info-hash nor the data")
 }
 
+// check refuses what anacrolix would take without a word and then never
+// connect: fewer than one connection, or one attempt, at a time.
+func (s swarmFlags) check() error {
+	switch {
+	case s.maxConns < 1:
+		return usagef("--max-conns %d: want at least 1", s.maxConns)
+	case s.halfOpen < 1:
+		return usagef("--half-open %d: want at least 1", s.halfOpen)
+	}
+	return nil
+}
+
 // requestCap is how many requests a connection keeps in flight; 0 leaves
 // it to anacrolix and the other peer.
 func (s swarmFlags) requestCap() int {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/anacrolix/torrent"
@@ -119,6 +120,23 @@ func TestMaxConnsDefaults(t *testing.T) {
 		}
 		if o.swarm.maxConns != c.want {
 			t.Errorf("%s: %d connections, want %d", c.name, o.swarm.maxConns, c.want)
+		}
+	}
+}
+
+func TestSwarmFlagsRefused(t *testing.T) {
+	for _, c := range []struct {
+		parse func([]string) (*seedOpts, error)
+		args  []string
+		want  string
+	}{
+		{parseSeeder, []string{"--max-conns", "0"}, "--max-conns 0: want at least 1"},
+		{parsePeer, []string{"--max-conns", "-3"}, "--max-conns -3: want at least 1"},
+		{parsePeer, []string{"--half-open", "0"}, "--half-open 0: want at least 1"},
+	} {
+		_, err := c.parse(append(c.args, "a.torrent", "a.tgz"))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: got %v, want an error containing %q", c.args, err, c.want)
 		}
 	}
 }

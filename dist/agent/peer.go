@@ -81,6 +81,9 @@ func parsePeer(args []string) (*seedOpts, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := o.swarm.check(); err != nil {
+		return nil, err
+	}
 	switch {
 	case !slices.Contains([]string{"tree", "merge", "replace", "file"}, o.extractMode):
 		return nil, usagef("--extract-mode %q: want tree, merge, replace or file", o.extractMode)

@@ -68,6 +68,9 @@ func parseSeeder(args []string) (*seedOpts, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := o.swarm.check(); err != nil {
+		return nil, err
+	}
 	o.positional(rest, args)
 	return o, nil
 }

@@ -56,7 +56,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	defer logf.Close()
 	res := &Results{
 		Started:      started,
-		Params:       Params{Ns: o.Ns, Size: o.Size, Rate: o.Rate, CC: o.CC, Reps: o.Reps, Methods: o.Methods, SCPNs: o.SCPNs},
+		Params:       Params{Ns: o.Ns, Size: o.Size, Rate: o.Rate, CC: o.CC, Reps: o.Reps, Methods: o.Methods, SCPNs: o.SCPNs, MurderArgs: o.murderArgs()},
 		LimitSeconds: Limit(o.Size, o.Rate),
 		Machine:      machine(),
 		Notes:        notes(o),

@@ -71,13 +71,7 @@ func (m *murderMethod) config(peers []*testfleet.Host) (*roles.Config, error) {
 // task runs one murder target, its output going to the log.
 func (m *murderMethod) task(ctx context.Context, cfg *roles.Config, name string, words ...string) error {
 	fmt.Fprintf(m.b.log, "\n$ go tool mage %s %s\n", name, strings.Join(words, " "))
-	words = append(words, "local_temp_path="+m.local)
-	if m.b.o.Plain {
-		words = append(words, "encrypt=0")
-	}
-	if m.b.o.Clear {
-		words = append(words, "obfuscate=0")
-	}
+	words = append(append(words, "local_temp_path="+m.local), m.b.o.murderArgs()...)
 	err := tasks.Run(murder.WithAgents(ctx, m.agents), name, words, tasks.Options{
 		Stdout: m.b.log, Config: cfg, Getenv: func(string) string { return "" },
 	})

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/murderfleet/murder/tasks/murder"
 )
 
 // Method names, as written in methods=.
@@ -52,6 +54,10 @@ type Options struct {
 	// Clear runs murder with obfuscate=0: an encrypted archive over
 	// unencrypted peer connections.
 	Clear bool
+	// Tuning are murder's tuning arguments as name=value words
+	// (peer_connections=, seeder_connections=, piece_length=), passed to
+	// every murder task.
+	Tuning []string
 	// Stdout receives progress lines and the table; nil discards them.
 	Stdout io.Writer
 }
@@ -97,7 +103,9 @@ const Usage = `name=value words (all optional):
   out=results       results go to OUT/<timestamp>/ (default ./results)
   timeout=0         limit per transfer, a Go duration (default 3*n*size/rate + 2m)
   encrypt=1         murder's encrypt= (0: a plaintext archive and connections)
-  obfuscate=1       murder's obfuscate= (0: the archive encrypted, the connections not)`
+  obfuscate=1       murder's obfuscate= (0: the archive encrypted, the connections not)
+  peer_connections=, seeder_connections=, piece_length=
+                    murder's tuning arguments (default: the agent's)`
 
 // ParseWords reads the name=value words of `go tool mage bench`, starting
 // from Defaults. Unknown names are errors, never ignored.
@@ -131,6 +139,10 @@ func ParseWords(words []string) (Options, error) {
 			o.Out = value
 		case "timeout":
 			o.Timeout, err = time.ParseDuration(value)
+		case "peer_connections", "seeder_connections", "piece_length":
+			if err = murder.ValidateArg(name, value); err == nil {
+				o.Tuning = append(o.Tuning, w)
+			}
 		case "encrypt", "obfuscate":
 			switch value {
 			case "0", "1":
@@ -165,6 +177,19 @@ func parseCC(v string) (string, error) {
 		return "", fmt.Errorf("want a congestion control's name, like cubic or bbr, system or auto")
 	}
 	return v, nil
+}
+
+// murderArgs are the words every murder task gets beyond its own: the
+// ones that change what is measured, recorded with the results.
+func (o Options) murderArgs() []string {
+	var words []string
+	if o.Plain {
+		words = append(words, "encrypt=0")
+	}
+	if o.Clear {
+		words = append(words, "obfuscate=0")
+	}
+	return append(words, o.Tuning...)
 }
 
 // setSCP applies scp_n=: absent means the smallest n.

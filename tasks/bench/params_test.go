@@ -132,6 +132,10 @@ func TestParseWords(t *testing.T) {
 		{name: "cc bbr", words: []string{"cc=bbr"}, check: func(o Options) bool { return o.CC == "bbr" }},
 		{name: "cc of the machine", words: []string{"cc=system"}, check: func(o Options) bool { return o.CC == "" }},
 		{name: "bad cc", words: []string{"cc=cubic;reboot"}, err: "congestion control"},
+		{name: "tuning", words: []string{"peer_connections=10", "piece_length=256KiB", "encrypt=0"}, check: func(o Options) bool {
+			return reflect.DeepEqual(o.murderArgs(), []string{"encrypt=0", "peer_connections=10", "piece_length=256KiB"})
+		}},
+		{name: "bad tuning", words: []string{"seeder_connections=0"}, err: "seeder_connections=0: want a whole number"},
 		{name: "unknown name", words: []string{"sizee=1GiB"}, err: "unknown name"},
 		{name: "not a word", words: []string{"fast"}, err: "not a name=value"},
 		{name: "bad method", words: []string{"methods=rsync"}, err: `unknown method "rsync"`},

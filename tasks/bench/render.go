@@ -48,8 +48,12 @@ func (r *Results) headline() string {
 	case cc == "":
 		cc = "the machine's"
 	}
-	return fmt.Sprintf("artifact %s (incompressible), links %s both ways, TCP congestion control %s, physical limit S/B = %.1f s, %d rep(s); %d CPU(s), Linux %s",
+	h := fmt.Sprintf("artifact %s (incompressible), links %s both ways, TCP congestion control %s, physical limit S/B = %.1f s, %d rep(s); %d CPU(s), Linux %s",
 		FormatSize(p.Size), FormatRate(p.Rate), cc, r.LimitSeconds, p.Reps, r.Machine.CPUs, r.Machine.Kernel)
+	if len(p.MurderArgs) > 0 {
+		h += "; murder with " + strings.Join(p.MurderArgs, " ")
+	}
+	return h
 }
 
 // Markdown renders the results as a Markdown document: the parameters,

@@ -122,6 +122,14 @@ func TestPlotAllFailed(t *testing.T) {
 	}
 }
 
+func TestHeadlineNamesMurdersArgs(t *testing.T) {
+	r := synthetic()
+	r.Params.MurderArgs = []string{"obfuscate=0", "peer_connections=10"}
+	if h := r.headline(); !strings.HasSuffix(h, "; murder with obfuscate=0 peer_connections=10") {
+		t.Errorf("headline %q does not end with murder's arguments", h)
+	}
+}
+
 func TestHeadlineNamesTheMachinesCC(t *testing.T) {
 	r := synthetic()
 	r.Params.CC, r.Machine.CC = "", "bbr"

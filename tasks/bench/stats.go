@@ -30,6 +30,9 @@ type Params struct {
 	Reps    int      `json:"reps"`
 	Methods []string `json:"methods"`
 	SCPNs   []int    `json:"scp_n"`
+	// MurderArgs are the words murder ran with beyond each task's own
+	// (encrypt=0, peer_connections=10, ...).
+	MurderArgs []string `json:"murder_args,omitempty"`
 }
 
 // Machine describes where the benchmark ran.

@@ -46,6 +46,8 @@ func (s settings) makeTorrentCmd(trackerHost string, trackerPort int, unpacked i
 	if unpacked >= 0 {
 		argv = append(argv, "--unpacked-size", strconv.FormatInt(unpacked, 10))
 	}
+	pl, _ := pieceLength(s.PieceLength)
+	argv = tuned(argv, "--piece-length", pl)
 	return append(argv, s.filename(), tracker, s.torrent())
 }
 
@@ -58,6 +60,8 @@ func (s settings) startSeedingCmd() []string {
 	if s.Sealed {
 		argv = append(argv, "--require-encryption")
 	}
+	n, _ := connections("seeder_connections", s.SeederConns)
+	argv = tuned(argv, "--max-conns", int64(n))
 	return append(argv, s.torrent(), s.filename())
 }
 
@@ -89,6 +93,8 @@ func (s settings) startPeerCmd(stall string, keyed bool) []string {
 	if stall != "" {
 		argv = append(argv, "--stall-timeout", stall)
 	}
+	n, _ := connections("peer_connections", s.PeerConns)
+	argv = tuned(argv, "--max-conns", int64(n))
 	argv = append(argv, "--extract", s.dest(), "--extract-mode", s.extractMode())
 	if keyed {
 		argv = append(argv, "--identity-stdin")

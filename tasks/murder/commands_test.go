@@ -119,8 +119,10 @@ func goldenCases() []settingsCase {
 	file.PathIsFile, file.FilesPath, file.DestinationPath = true, "/srv/build/app.jar", "/srv/app.jar"
 	noTag.NoTagDirectory = true
 	unsafe.UnsafeDelete = true
+	tuned := n
+	tuned.PeerConns, tuned.SeederConns, tuned.PieceLength = "10", "8", "256KiB"
 	cases := []settingsCase{
-		{"normal", n}, {"path_is_file", file}, {"no_tag_directory", noTag}, {"unsafe_please_delete", unsafe},
+		{"normal", n}, {"path_is_file", file}, {"no_tag_directory", noTag}, {"unsafe_please_delete", unsafe}, {"tuned", tuned},
 	}
 	for _, h := range hostileValues {
 		cases = append(cases, settingsCase{"hostile-" + h.name, hostileSettings(h.value)})

@@ -23,6 +23,9 @@ type settings struct {
 	Sealed bool
 	// Plain: encrypt=0, a transfer for other BitTorrent clients too.
 	Plain bool
+	// The tuning arguments as given ("": the agent's default), checked by
+	// checkTuning: peer_connections, seeder_connections, piece_length.
+	PeerConns, SeederConns, PieceLength string
 }
 
 // settingsOf resolves the run's arguments against h's variables (nil h:
@@ -63,6 +66,9 @@ func resolve(arg func(string) string, v roles.Vars) settings {
 		TrackerPort:     v.TrackerPort,
 		Sealed:          flag("encrypt") && flag("obfuscate"),
 		Plain:           !flag("encrypt"),
+		PeerConns:       arg("peer_connections"),
+		SeederConns:     arg("seeder_connections"),
+		PieceLength:     arg("piece_length"),
 	}
 }
 
@@ -106,6 +112,11 @@ const (
 	needTag need = 1 << iota
 	needFiles
 	needDest
+	// The task passes these tuning arguments on (optional; checked when
+	// given).
+	tunesPeer    // peer_connections
+	tunesSeeder  // seeder_connections
+	tunesTorrent // piece_length
 )
 
 // check validates the settings a task needs, with the original's messages
@@ -141,7 +152,7 @@ func (s settings) check(n need) error {
 	if err := validatePath("temp_path", s.TempPath); err != nil {
 		return err
 	}
-	return nil
+	return s.checkTuning(n)
 }
 
 // ValidateTag checks a tag: it names files (TAG.tgz) on every host, so it

@@ -35,6 +35,11 @@ func TestSettingsCheck(t *testing.T) {
 		{"bad tag", with(func(s *settings) { s.Tag = "a/b" }), needTag, "Tag cannot contain a / character"},
 		{"relative temp_path always checked", with(func(s *settings) { s.TempPath = "tmp" }), 0, `temp_path "tmp" must be an absolute path`},
 		{"empty temp_path", with(func(s *settings) { s.TempPath = "" }), 0, "temp_path is empty"},
+		{"tuned", with(func(s *settings) { s.PeerConns, s.SeederConns, s.PieceLength = "10", "8", "256KiB" }), tunesPeer | tunesSeeder | tunesTorrent, ""},
+		{"peer_connections zero", with(func(s *settings) { s.PeerConns = "0" }), tunesPeer, "peer_connections=0: want a whole number of connections from 1 to 1000"},
+		{"peer_connections not used", with(func(s *settings) { s.PeerConns = "many" }), tunesSeeder, ""},
+		{"seeder_connections text", with(func(s *settings) { s.SeederConns = "four" }), tunesSeeder, "seeder_connections=four"},
+		{"piece_length not a power of two", with(func(s *settings) { s.PieceLength = "300KiB" }), tunesTorrent, "piece_length=300KiB: want a power of two from 16KiB to 64MiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,4 +248,17 @@ func FuzzValidatePath(f *testing.F) {
 		s.FilesPath, s.DestinationPath, s.TempPath, s.MurderPath = p, p, p, p
 		checkRoundTrip(t, s)
 	})
+}
+
+func TestPieceLength(t *testing.T) {
+	for in, want := range map[string]int64{"": 0, "16KiB": 16 << 10, "262144": 256 << 10, "1MiB": 1 << 20, "64MiB": 64 << 20} {
+		if got, err := pieceLength(in); err != nil || got != want {
+			t.Errorf("pieceLength(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"8KiB", "128MiB", "100000", "1GiB", "-512KiB", "KiB", "0", "512 KiB", "9223372036854775807MiB"} {
+		if got, err := pieceLength(in); err == nil {
+			t.Errorf("pieceLength(%q) = %d, want an error", in, got)
+		}
+	}
 }
