@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
@@ -169,7 +170,7 @@ func testAnnouncer(t *testing.T, tf *torrentFile, path string) *announcer {
 // testClientTorrent adds tf to a client of its own, as the seeder does
 // (its data at path, verified) or as a peer does (path absent); the client
 // closes when the test ends.
-func testClientTorrent(t *testing.T, tf *torrentFile, path string) (*torrent.Client, *torrent.Torrent) {
+func testClientTorrent(t testing.TB, tf *torrentFile, path string) (*torrent.Client, *torrent.Torrent) {
 	t.Helper()
 	_, err := os.Stat(path)
 	seeder := err == nil
@@ -213,5 +214,35 @@ func TestOwnAnnounce(t *testing.T) {
 		if got := ownAnnounce(tf); got != want {
 			t.Errorf("ownAnnounce(%s) = %v, want %v", url, got, want)
 		}
+	}
+}
+
+// TestAloneAnnouncerAsksSooner: a peer without a connection asks the
+// tracker again well before the interval, less often the longer it stays
+// alone, and no sooner than the interval once it has one.
+func TestAloneAnnouncerAsksSooner(t *testing.T) {
+	_, ln := startTestTracker(t)
+	tf, _ := testTorrent(t, ln.Addr().String())
+	a := testAnnouncer(t, tf, filepath.Join(t.TempDir(), "data.tgz"))
+	var alone atomic.Bool
+	alone.Store(true)
+	var announces atomic.Int32
+	a.alone, a.soon = alone.Load, 50*time.Millisecond
+	a.addPeers = func(p []torrent.PeerInfo) int { announces.Add(1); return len(p) }
+	if err := a.start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer a.stop()
+	// 50, 100, 200, 400 ms: five announces by 750 ms, the first included.
+	time.Sleep(900 * time.Millisecond)
+	if n := announces.Load(); n < 4 || n > 6 {
+		t.Errorf("%d announces in 0.9 s alone, want 5 (after 0, 50, 150, 350 and 750 ms)", n)
+	}
+	alone.Store(false)
+	time.Sleep(900 * time.Millisecond) // the turn at 1.55 s is skipped
+	n := announces.Load()
+	time.Sleep(900 * time.Millisecond)
+	if m := announces.Load(); m != n {
+		t.Errorf("%d announces in 0.9 s with a connection, want none before the interval", m-n)
 	}
 }
