@@ -136,14 +136,15 @@ func extractTree(ctx context.Context, src, dest, identity string, want archiveSu
 		return err
 	}
 	defer f.Close()
-	return extractTreeFrom(ctx, f, src, dest, identity, want, mode)
+	return extractTreeFrom(ctx, f, src, dest, sealedPayload(identity, src), want, mode)
 }
 
-// extractTreeFrom is extractTree reading ARCHIVE (named src) from f.
-func extractTreeFrom(ctx context.Context, f io.Reader, src, dest, identity string, want archiveSums, mode treeMode) (err error) {
+// extractTreeFrom is extractTree reading ARCHIVE (named src) from f, its
+// payload opened by open.
+func extractTreeFrom(ctx context.Context, f io.Reader, src, dest string, open payloadOpener, want archiveSums, mode treeMode) (err error) {
 	r, verify := want.tee(f)
 	extract := func(d string, merge bool) error {
-		pr, err := openPayload(r, identity, src)
+		pr, err := open(r)
 		if err != nil {
 			return err
 		}

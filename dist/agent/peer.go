@@ -224,13 +224,16 @@ func extractDownload(ctx context.Context, o *seedOpts, t *torrent.Torrent) error
 		go sums.run(ctx)
 		want.wants = nil
 	}
-	r := newInOrder(ctx, t, sums)
-	defer r.Close()
+	r, open, release, err := openDownload(ctx, o, t, sums)
+	if err != nil {
+		return err
+	}
+	defer release()
 	br := bufio.NewReaderSize(r, 1<<20) // pieces are read through anacrolix's storage: few, large reads
 	if o.extractMode == "file" {
-		return extractFileFrom(ctx, br, o.file, o.extractTo, o.identity, want)
+		return extractFileFrom(ctx, br, o.file, o.extractTo, open, want)
 	}
-	return extractTreeFrom(ctx, br, o.file, o.extractTo, o.identity, want,
+	return extractTreeFrom(ctx, br, o.file, o.extractTo, open, want,
 		treeMode{merge: o.extractMode == "merge", replace: o.extractMode == "replace"})
 }
 

@@ -77,6 +77,19 @@ func packFileTo(ctx context.Context, dst, src, recipient string) (int64, error) 
 	return max(n, unpacked), err
 }
 
+// payloadOpener turns the archive's bytes into its payload (tgz, or the
+// file of pack --file).
+type payloadOpener func(io.Reader) (io.Reader, error)
+
+// sealedPayload opens an archive as openPayload does.
+func sealedPayload(identity, src string) payloadOpener {
+	return func(r io.Reader) (io.Reader, error) { return openPayload(r, identity, src) }
+}
+
+// decryptedPayload opens what is already the payload: an archive its
+// reader decrypted (chunkReader).
+func decryptedPayload(r io.Reader) (io.Reader, error) { return r, nil }
+
 // openPayload returns what the extraction reads from r, ARCHIVE's bytes:
 // the plaintext of an age file, decrypted and authenticated as it is read,
 // when identity is given, or r itself for a plain archive. An age file
@@ -113,14 +126,15 @@ func extractFile(ctx context.Context, src, dest, identity string, want archiveSu
 		return err
 	}
 	defer f.Close()
-	return extractFileFrom(ctx, f, src, dest, identity, want)
+	return extractFileFrom(ctx, f, src, dest, sealedPayload(identity, src), want)
 }
 
-// extractFileFrom is extractFile reading ARCHIVE (named src) from f.
-func extractFileFrom(ctx context.Context, f io.Reader, src, dest, identity string, want archiveSums) (err error) {
+// extractFileFrom is extractFile reading ARCHIVE (named src) from f, its
+// payload opened by open.
+func extractFileFrom(ctx context.Context, f io.Reader, src, dest string, open payloadOpener, want archiveSums) (err error) {
 	r, verify := want.tee(f)
 	err = archive.WriteFile(ctx, dest, fileDestPerm, func(w io.Writer) error {
-		pr, err := openPayload(r, identity, src)
+		pr, err := open(r)
 		if err != nil {
 			return err
 		}
