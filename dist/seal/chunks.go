@@ -5,7 +5,6 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 
@@ -55,12 +54,8 @@ func OpenChunks(src io.ReaderAt, size int64, identity string) (*Chunks, error) {
 		return nil, fmt.Errorf("seal: %w", err)
 	}
 	fileKey, err := age.DecryptHeader(hdr, ids...)
-	var nomatch *age.NoIdentityMatchError
-	if errors.As(err, &nomatch) {
-		return nil, errors.New("seal: the archive is not encrypted to this identity (wrong key)")
-	}
 	if err != nil {
-		return nil, fmt.Errorf("seal: %w", err)
+		return nil, openError(err)
 	}
 	return newChunks(src, fileKey, int64(len(hdr)), size)
 }

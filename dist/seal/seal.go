@@ -63,14 +63,19 @@ func Decrypt(r io.Reader, identity string) (io.Reader, error) {
 		return nil, err
 	}
 	pr, err := age.Decrypt(r, ids...)
-	var nomatch *age.NoIdentityMatchError
-	if errors.As(err, &nomatch) {
-		return nil, errors.New("seal: the archive is not encrypted to this identity (wrong key)")
-	}
 	if err != nil {
-		return nil, fmt.Errorf("seal: %w", err)
+		return nil, openError(err)
 	}
 	return authReader{pr}, nil
+}
+
+// openError says why a header did not open, a wrong key in those words.
+func openError(err error) error {
+	var nomatch *age.NoIdentityMatchError
+	if errors.As(err, &nomatch) {
+		return errors.New("seal: the archive is not encrypted to this identity (wrong key)")
+	}
+	return fmt.Errorf("seal: %w", err)
 }
 
 // authReader names the cause of a failed read of the plaintext.
