@@ -42,8 +42,8 @@ type announcer struct {
 // asks the tracker again, doubling while it stays alone, up to the
 // interval. The first peers to announce are handed only those before
 // them, the seeder's slots among them, which may all be taken by then;
-// at the tracker's interval such a peer sat idle for its first 15 s (one
-// host in 4,573 of the bench's, at n = 10: its first byte at 15.4 s).
+// at the tracker's interval such a peer would sit idle for a large part
+// of a transfer.
 const aloneAfter = 2 * time.Second
 
 // announceTimeout bounds one announce: a tracker that does not answer in

@@ -73,7 +73,8 @@ func (r *chunkReader) Read(b []byte) (int, error) {
 }
 
 // checkedAt reads a download's bytes at any offset once every piece they
-// lie in has passed its SHA-256 check (waiting for that).
+// lie in has passed its SHA-256 check (waiting for that, until ctx ends:
+// io.ReaderAt, which age's header parser reads through, has no context).
 type checkedAt struct {
 	ctx            context.Context
 	t              *torrent.Torrent

@@ -16,11 +16,11 @@ import (
 // "Payload"): a 16-byte nonce after the header, then chunks of ChunkSize
 // plaintext bytes, each sealed with ChaCha20-Poly1305 under a key derived
 // from the file key and that nonce, with the chunk's index in its nonce
-// and the last chunk marked. Each chunk authenticates on its own, so a
-// download can decrypt its chunks in the order they arrive; knowing the
-// file's size (a torrent records it), nothing can be cut off or added.
-// age decrypts a file front to back (Decrypt) or, once it holds the last
-// chunk, at any offset (DecryptReaderAt); Chunks needs only the header.
+// and the last chunk marked. Each chunk authenticates on its own, in any
+// order; knowing the file's size (a torrent records it), nothing can be
+// cut off or added. age decrypts a file through a reader (Decrypt) or,
+// once it holds the last chunk, at any offset (DecryptReaderAt); Chunks
+// needs only the header, and leaves the buffers to its caller.
 
 // ChunkSize is how much plaintext each chunk of an encrypted file holds;
 // ChunkOverhead is what each chunk adds.
