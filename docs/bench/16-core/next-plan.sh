@@ -1,0 +1,14 @@
+# The next 16-core device call's plan, as prepared in session 13 (not run yet). Append it to a
+# copy of ../shared/devbench/run.sh without that script's last two lines (which run one bench):
+#   bash ../shared/devbench/prepare.sh
+#   head -n -2 .devbench/run.sh > .devbench/plan.sh && cat docs/bench/16-core/next-plan.sh >> .devbench/plan.sh
+# then one device run: command `DEVICE=1 bash .devbench/plan.sh`, carry [".devbench"],
+# timeout_s 560 (about 8 minutes of benches). Each bench's results come back as NAME-results.*,
+# every trial's line is in run.log, and the per-host marks (downloaded, extracted) as peers.tgz.
+# That machine's kernel keeps cubic from network namespaces: cc=auto falls back to its bbr.
+LIMIT=100 bench smoke n=3 size=16MiB methods=murder || exit 1
+LIMIT=150 bench base n=80 size=256MiB reps=3 methods=murder
+LIMIT=150 bench pl256 n=80 size=256MiB reps=3 methods=murder piece_length=256KiB
+LIMIT=150 bench pc10 n=80 size=256MiB reps=3 methods=murder peer_connections=10
+tar czf "$OUT/peers.tgz" /opt/res-*/*/*.peer.json 2>/dev/null
+stamp "end"
