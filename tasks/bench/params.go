@@ -96,7 +96,9 @@ const Usage = `name=value words (all optional):
   n=5,10,20         receiving hosts per fleet (plus a seeder and a tracker host)
   size=128MiB       artifact size: bytes, or KiB/MiB/GiB/TiB, kB/MB/GB/TB
   rate=100mbit      link rate, both directions: kbit/mbit/gbit/tbit, or kbps/mbps/gbps (bytes)
-  cc=cubic          every host's TCP congestion control ("system": the machine's default)
+  cc=auto           every host's TCP congestion control: a name (cubic, bbr), system (the
+                    machine's), or auto (cubic where network namespaces may use it, else the
+                    machine's)
   reps=1            repetitions of each (method, n)
   methods=murder,scp,aria2
   scp_n=5           sizes at which scp runs (default: the smallest n; "all" for every n)
