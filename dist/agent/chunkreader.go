@@ -73,17 +73,22 @@ func (r *chunkReader) Read(b []byte) (int, error) {
 }
 
 // checkedAt reads a download's bytes at any offset once every piece they
-// lie in has passed its SHA-256 check (waiting for that, until ctx ends:
-// io.ReaderAt, which age's header parser reads through, has no context).
+// lie in is ready, as await says (waiting for that).
 type checkedAt struct {
-	ctx            context.Context
 	t              *torrent.Torrent
-	sums           *pieceSums
+	await          func(piece int) error
 	pieceLen, size int64
 }
 
+// newCheckedAt reads t's bytes once sums has checked them, waiting until
+// ctx ends (io.ReaderAt, which age's header parser reads through, has no
+// context of its own).
 func newCheckedAt(ctx context.Context, t *torrent.Torrent, sums *pieceSums) checkedAt {
-	return checkedAt{ctx: ctx, t: t, sums: sums, pieceLen: t.Info().PieceLength, size: t.Length()}
+	return pieceReaderAt(t, func(i int) error { return sums.wait(ctx, i) })
+}
+
+func pieceReaderAt(t *torrent.Torrent, await func(int) error) checkedAt {
+	return checkedAt{t: t, await: await, pieceLen: t.Info().PieceLength, size: t.Length()}
 }
 
 func (c checkedAt) ReadAt(b []byte, off int64) (int, error) {
@@ -93,7 +98,7 @@ func (c checkedAt) ReadAt(b []byte, off int64) (int, error) {
 			return n, io.EOF
 		}
 		i := int(off / c.pieceLen)
-		if err := c.sums.wait(c.ctx, i); err != nil {
+		if err := c.await(i); err != nil {
 			return n, err
 		}
 		k := min(int64(len(b)-n), int64(i+1)*c.pieceLen-off, c.size-off)

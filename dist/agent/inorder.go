@@ -15,21 +15,21 @@ import (
 // waits on urgent, and every peer then asks the seeder for the same piece
 // (bench n=10 256 MiB: seeder 1.74 S instead of 1.15, 42 s instead of 30).
 type inOrder struct {
-	ctx      context.Context
-	t        *torrent.Torrent
-	changes  <-chan torrent.PieceStateChange
-	close    func()
-	pieceLen int64
-	size     int64
-	off      int64
-	sums     *pieceSums // nil: a piece is ready once anacrolix verified it
+	ctx     context.Context
+	t       *torrent.Torrent
+	changes <-chan torrent.PieceStateChange
+	close   func()
+	at      checkedAt
+	off     int64
+	sums    *pieceSums // nil: a piece is ready once anacrolix verified it
 }
 
 // newInOrder returns a reader of t's data that hands out a piece once
 // sums has checked it, or, with sums nil, once anacrolix has verified it;
 // Close releases it. Reads fail with ctx's error once ctx ends.
 func newInOrder(ctx context.Context, t *torrent.Torrent, sums *pieceSums) *inOrder {
-	r := &inOrder{ctx: ctx, t: t, close: func() {}, pieceLen: t.Info().PieceLength, size: t.Length(), sums: sums}
+	r := &inOrder{ctx: ctx, t: t, close: func() {}, sums: sums}
+	r.at = pieceReaderAt(t, r.await)
 	if sums == nil {
 		// A subscription nobody reads would keep every change since.
 		sub := t.SubscribePieceStateChanges() // before any look at a piece's state: no change is missed
@@ -39,15 +39,14 @@ func newInOrder(ctx context.Context, t *torrent.Torrent, sums *pieceSums) *inOrd
 }
 
 func (r *inOrder) Read(b []byte) (int, error) {
-	if r.off >= r.size {
+	if r.off >= r.at.size {
 		return 0, io.EOF
 	}
-	i := int(r.off / r.pieceLen)
-	if err := r.await(i); err != nil {
-		return 0, err
-	}
-	n := min(int64(len(b)), min(int64(i+1)*r.pieceLen, r.size)-r.off)
-	got, err := readPiece(r.t, i, b[:n], r.off-int64(i)*r.pieceLen)
+	// Up to the end of the piece: a read returns what is ready, and never
+	// waits for the next piece with data in hand.
+	i := r.off / r.at.pieceLen
+	n := min(int64(len(b)), (i+1)*r.at.pieceLen-r.off, r.at.size-r.off)
+	got, err := r.at.ReadAt(b[:n], r.off)
 	r.off += int64(got)
 	return got, err
 }

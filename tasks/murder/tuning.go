@@ -16,9 +16,9 @@ import (
 // connection costs the host memory and bookkeeping per piece.
 const maxConnections = 1000
 
-// Piece lengths the agent accepts: a power of two of at least 16 KiB
-// (a request's block); above 64 MiB a piece no longer spreads while it
-// is in flight.
+// Piece lengths: the agent takes a power of two of at least 16 KiB (a
+// request's block); 64 MiB is four times the most it picks itself, and a
+// peer passes a piece on only once it holds all of it.
 const minPieceLength, maxPieceLength = 16 << 10, 64 << 20
 
 // ValidateArg checks a tuning argument's value (peer_connections,
