@@ -3,7 +3,8 @@ package murder
 import (
 	"fmt"
 	"strconv"
-	"strings"
+
+	"github.com/murderfleet/murder/internal/units"
 )
 
 // The swarm's tuning arguments are optional: unset, the agent's defaults
@@ -49,26 +50,17 @@ func connections(name, v string) (int, error) {
 	return n, nil
 }
 
-// pieceLength reads piece_length: bytes, or a number of KiB or MiB;
-// 0: unset.
+// pieceLength reads piece_length, a size as the bench's size= reads it
+// ("256KiB", "1MiB", "262144"); 0: unset.
 func pieceLength(v string) (int64, error) {
 	if v == "" {
 		return 0, nil
 	}
-	num, mult := v, int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}} {
-		if s, ok := strings.CutSuffix(v, u.suffix); ok {
-			num, mult = s, u.mult
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n <= 0 || n > maxPieceLength/mult || n*mult < minPieceLength || (n*mult)&(n*mult-1) != 0 {
+	n, err := units.ParseSize(v)
+	if err != nil || n > maxPieceLength || n < minPieceLength || n&(n-1) != 0 {
 		return 0, fmt.Errorf("piece_length=%s: want a power of two from 16KiB to 64MiB, like 256KiB or 1MiB", v)
 	}
-	return n * mult, nil
+	return n, nil
 }
 
 // checkTuning checks the tuning arguments that the task of n passes on.
