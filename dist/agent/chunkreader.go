@@ -36,7 +36,7 @@ func openDownload(ctx context.Context, o *seedOpts, t *torrent.Torrent, sums *pi
 // (BenchmarkChunkReader); here the download's size, known in advance,
 // says which chunk is the last.
 type chunkReader struct {
-	src     checkedAt
+	src     readyAt
 	chunks  *seal.Chunks
 	next    int64  // the next chunk to decrypt
 	pending []byte // what is left of the last one
@@ -72,9 +72,9 @@ func (r *chunkReader) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-// checkedAt reads a download's bytes at any offset once every piece they
+// readyAt reads a download's bytes at any offset once every piece they
 // lie in is ready, as await says (waiting for that).
-type checkedAt struct {
+type readyAt struct {
 	t              *torrent.Torrent
 	await          func(piece int) error
 	pieceLen, size int64
@@ -83,15 +83,15 @@ type checkedAt struct {
 // newCheckedAt reads t's bytes once sums has checked them, waiting until
 // ctx ends (io.ReaderAt, which age's header parser reads through, has no
 // context of its own).
-func newCheckedAt(ctx context.Context, t *torrent.Torrent, sums *pieceSums) checkedAt {
-	return pieceReaderAt(t, func(i int) error { return sums.wait(ctx, i) })
+func newCheckedAt(ctx context.Context, t *torrent.Torrent, sums *pieceSums) readyAt {
+	return newReadyAt(t, func(i int) error { return sums.wait(ctx, i) })
 }
 
-func pieceReaderAt(t *torrent.Torrent, await func(int) error) checkedAt {
-	return checkedAt{t: t, await: await, pieceLen: t.Info().PieceLength, size: t.Length()}
+func newReadyAt(t *torrent.Torrent, await func(int) error) readyAt {
+	return readyAt{t: t, await: await, pieceLen: t.Info().PieceLength, size: t.Length()}
 }
 
-func (c checkedAt) ReadAt(b []byte, off int64) (int, error) {
+func (c readyAt) ReadAt(b []byte, off int64) (int, error) {
 	n := 0
 	for n < len(b) {
 		if off >= c.size {

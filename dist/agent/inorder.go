@@ -19,22 +19,23 @@ type inOrder struct {
 	t       *torrent.Torrent
 	changes <-chan torrent.PieceStateChange
 	close   func()
-	at      checkedAt
+	at      readyAt
 	off     int64
-	sums    *pieceSums // nil: a piece is ready once anacrolix verified it
 }
 
 // newInOrder returns a reader of t's data that hands out a piece once
 // sums has checked it, or, with sums nil, once anacrolix has verified it;
 // Close releases it. Reads fail with ctx's error once ctx ends.
 func newInOrder(ctx context.Context, t *torrent.Torrent, sums *pieceSums) *inOrder {
-	r := &inOrder{ctx: ctx, t: t, close: func() {}, sums: sums}
-	r.at = pieceReaderAt(t, r.await)
-	if sums == nil {
-		// A subscription nobody reads would keep every change since.
-		sub := t.SubscribePieceStateChanges() // before any look at a piece's state: no change is missed
-		r.changes, r.close = sub.Values, sub.Close
+	r := &inOrder{ctx: ctx, t: t, close: func() {}}
+	if sums != nil {
+		r.at = newCheckedAt(ctx, t, sums)
+		return r
 	}
+	// A subscription nobody reads would keep every change since.
+	sub := t.SubscribePieceStateChanges() // before any look at a piece's state: no change is missed
+	r.changes, r.close = sub.Values, sub.Close
+	r.at = newReadyAt(t, r.verified)
 	return r
 }
 
@@ -61,11 +62,8 @@ func readPiece(t *torrent.Torrent, i int, b []byte, off int64) (int, error) {
 	return got, err
 }
 
-// await waits until piece i is complete, and checked when r.sums says.
-func (r *inOrder) await(i int) error {
-	if r.sums != nil {
-		return r.sums.wait(r.ctx, i)
-	}
+// verified waits until anacrolix has verified piece i.
+func (r *inOrder) verified(i int) error {
 	for !r.t.PieceState(i).Complete {
 		select {
 		case <-r.ctx.Done():

@@ -81,7 +81,7 @@ func newChunks(src io.ReaderAt, fileKey []byte, hdrLen, size int64) (*Chunks, er
 	c.n = (pl + encChunkSize - 1) / encChunkSize
 	c.plain = pl - c.n*ChunkOverhead
 	// Only an empty plaintext has (and needs) an empty chunk.
-	if pl <= 0 || c.plain < 0 || (c.plain+ChunkSize-1)/ChunkSize != c.n && !(c.plain == 0 && c.n == 1) {
+	if pl <= 0 || c.plain < 0 || max(1, (c.plain+ChunkSize-1)/ChunkSize) != c.n {
 		return nil, fmt.Errorf("seal: an encrypted file of %d bytes does not end with a whole chunk (truncated or corrupt)", size)
 	}
 	return c, nil
