@@ -175,7 +175,7 @@ func testClientTorrent(t testing.TB, tf *torrentFile, path string) (*torrent.Cli
 	_, err := os.Stat(path)
 	seeder := err == nil
 	cfg := clientConfig(swarmFlags{maxConns: defaultMaxConns, halfOpen: 4, dialTimeout: 2e9}, net.IPv4(127, 0, 0, 1),
-		fileStorage(path, &tf.info, tf.mi.HashInfoBytes(), !seeder, !seeder), io.Discard)
+		checkSHA256(fileStorage(path, &tf.info, tf.mi.HashInfoBytes(), !seeder, !seeder), tf, path), io.Discard)
 	cl, err := torrent.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)

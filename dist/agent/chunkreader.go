@@ -12,22 +12,24 @@ import (
 
 // openDownload returns the reader the extraction reads the download
 // through, in order, and how to open its payload: an encrypted archive
-// with per-piece digests is decrypted here, chunk by chunk (chunkReader),
-// and its reader gives the payload; release ends it.
-func openDownload(ctx context.Context, o *seedOpts, t *torrent.Torrent, sums *pieceSums) (io.Reader, payloadOpener, func(), error) {
-	if sums != nil && o.identity != "" {
-		src := newCheckedAt(ctx, t, sums)
+// whose pieces the storage checks against their SHA-256 (checked: see
+// sha256Pieces) is decrypted here, chunk by chunk (chunkReader), and its
+// reader gives the payload; release ends it.
+func openDownload(ctx context.Context, o *seedOpts, t *torrent.Torrent, checked bool) (io.Reader, payloadOpener, func(), error) {
+	r := newInOrder(ctx, t)
+	release := func() { r.Close() }
+	if checked && o.identity != "" {
 		head := make([]byte, len(seal.Magic))
-		if n, _ := src.ReadAt(head, 0); seal.IsEncrypted(head[:n]) {
-			c, err := seal.OpenChunks(src, src.size, o.identity)
+		if n, _ := r.at.ReadAt(head, 0); seal.IsEncrypted(head[:n]) {
+			c, err := seal.OpenChunks(r.at, r.at.size, o.identity)
 			if err != nil {
+				release()
 				return nil, nil, nil, fmt.Errorf("archive %s: %w", o.file, err)
 			}
-			return &chunkReader{src: src, chunks: c}, decryptedPayload, func() {}, nil
+			return &chunkReader{src: r.at, chunks: c}, decryptedPayload, release, nil
 		}
 	}
-	r := newInOrder(ctx, t, sums)
-	return r, sealedPayload(o.identity, o.file), func() { r.Close() }, nil
+	return r, sealedPayload(o.identity, o.file), release, nil
 }
 
 // chunkReader decrypts an encrypted download front to back, each chunk
@@ -78,13 +80,6 @@ type readyAt struct {
 	t              *torrent.Torrent
 	await          func(piece int) error
 	pieceLen, size int64
-}
-
-// newCheckedAt reads t's bytes once sums has checked them, waiting until
-// ctx ends (io.ReaderAt, which age's header parser reads through, has no
-// context of its own).
-func newCheckedAt(ctx context.Context, t *torrent.Torrent, sums *pieceSums) readyAt {
-	return newReadyAt(t, func(i int) error { return sums.wait(ctx, i) })
 }
 
 func newReadyAt(t *torrent.Torrent, await func(int) error) readyAt {

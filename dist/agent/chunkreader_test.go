@@ -20,11 +20,11 @@ import (
 // torrent with 64 KiB pieces (so that every chunk of the encryption
 // straddles two pieces), and returns the plaintext, the identity, a
 // torrent of the complete file and its piece checks (running).
-func sealedTorrent(t testing.TB, size int) (plain []byte, id string, tor *torrent.Torrent, sums *pieceSums, file string) {
+func sealedTorrent(t testing.TB, size int) (plain []byte, id string, tor *torrent.Torrent, checked bool, file string) {
 	return sealedTorrentPieces(t, size, 64<<10)
 }
 
-func sealedTorrentPieces(t testing.TB, size int, pieceLen int64) (plain []byte, id string, tor *torrent.Torrent, sums *pieceSums, file string) {
+func sealedTorrentPieces(t testing.TB, size int, pieceLen int64) (plain []byte, id string, tor *torrent.Torrent, checked bool, file string) {
 	t.Helper()
 	plain = make([]byte, size)
 	if _, err := rand.Read(plain); err != nil {
@@ -33,7 +33,7 @@ func sealedTorrentPieces(t testing.TB, size int, pieceLen int64) (plain []byte, 
 	return sealedTorrentOf(t, plain, pieceLen)
 }
 
-func sealedTorrentOf(t testing.TB, plain []byte, pieceLen int64) (_ []byte, id string, tor *torrent.Torrent, sums *pieceSums, file string) {
+func sealedTorrentOf(t testing.TB, plain []byte, pieceLen int64) (_ []byte, id string, tor *torrent.Torrent, checked bool, file string) {
 	t.Helper()
 	size := len(plain)
 	id, rcpt, err := seal.NewKey()
@@ -63,15 +63,13 @@ func sealedTorrentOf(t testing.TB, plain []byte, pieceLen int64) (_ []byte, id s
 		t.Fatal(err)
 	}
 	_, tor = testClientTorrent(t, tf, file)
-	sums = newPieceSums(tor, []byte(tf.ext.PieceSHA256), file)
-	go sums.run(t.Context())
-	return plain, id, tor, sums, file
+	return plain, id, tor, tf.ext.PieceSHA256 != "", file
 }
 
 // readChunks reads the whole plaintext of the download through openDownload.
-func readChunks(t testing.TB, tor *torrent.Torrent, sums *pieceSums, id string) ([]byte, error) {
+func readChunks(t testing.TB, tor *torrent.Torrent, checked bool, id string) ([]byte, error) {
 	t.Helper()
-	r, open, release, err := openDownload(t.Context(), &seedOpts{identity: id, file: "data.tgz"}, tor, sums)
+	r, open, release, err := openDownload(t.Context(), &seedOpts{identity: id, file: "data.tgz"}, tor, checked)
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +88,8 @@ func readChunks(t testing.TB, tor *torrent.Torrent, sums *pieceSums, id string) 
 // every size around a chunk's, its chunks straddling pieces.
 func TestChunkReader(t *testing.T) {
 	for _, size := range []int{0, 1, seal.ChunkSize, seal.ChunkSize + 1, 40*seal.ChunkSize + 1234} {
-		plain, id, tor, sums, _ := sealedTorrent(t, size)
-		got, err := readChunks(t, tor, sums, id)
+		plain, id, tor, checked, _ := sealedTorrent(t, size)
+		got, err := readChunks(t, tor, checked, id)
 		if err != nil || !bytes.Equal(got, plain) {
 			t.Fatalf("%d bytes: read %d (%v), want the bytes sealed", size, len(got), err)
 		}
@@ -103,8 +101,8 @@ func TestChunkReader(t *testing.T) {
 // archive's own encryption.
 func TestChunkReaderAgeInside(t *testing.T) {
 	inner := append([]byte(seal.Magic+"\n-> X25519 not really\n"), make([]byte, 3*seal.ChunkSize)...)
-	plain, id, tor, sums, _ := sealedTorrentOf(t, inner, 64<<10)
-	got, err := readChunks(t, tor, sums, id)
+	plain, id, tor, checked, _ := sealedTorrentOf(t, inner, 64<<10)
+	got, err := readChunks(t, tor, checked, id)
 	if err != nil || !bytes.Equal(got, plain) {
 		t.Fatalf("read %d bytes (%v), want the %d bytes sealed", len(got), err, len(plain))
 	}
@@ -112,9 +110,9 @@ func TestChunkReaderAgeInside(t *testing.T) {
 
 // TestChunkReaderRefuses: a wrong key fails at the header, naming it.
 func TestChunkReaderRefuses(t *testing.T) {
-	_, _, tor, sums, _ := sealedTorrent(t, 3*seal.ChunkSize)
+	_, _, tor, checked, _ := sealedTorrent(t, 3*seal.ChunkSize)
 	other, _, _ := seal.NewKey()
-	if _, err := readChunks(t, tor, sums, other); err == nil || !strings.Contains(err.Error(), "wrong key") {
+	if _, err := readChunks(t, tor, checked, other); err == nil || !strings.Contains(err.Error(), "wrong key") {
 		t.Errorf("wrong key: %v", err)
 	}
 }
@@ -122,20 +120,20 @@ func TestChunkReaderRefuses(t *testing.T) {
 // BenchmarkChunkReader reads a 64 MiB archive whose pieces are all
 // checked, chunk by chunk and through age's streaming decryption.
 func BenchmarkChunkReader(b *testing.B) {
-	_, id, tor, sums, _ := sealedTorrentPieces(b, 64<<20, 512<<10)
+	_, id, tor, checked, _ := sealedTorrentPieces(b, 64<<20, 512<<10)
 	for _, c := range []struct {
 		name string
 		open func() io.Reader
 	}{
 		{"chunks", func() io.Reader {
-			r, _, _, err := openDownload(b.Context(), &seedOpts{identity: id, file: "data.tgz"}, tor, sums)
+			r, _, _, err := openDownload(b.Context(), &seedOpts{identity: id, file: "data.tgz"}, tor, checked)
 			if err != nil {
 				b.Fatal(err)
 			}
 			return r
 		}},
 		{"age", func() io.Reader {
-			r, err := openPayload(bufio.NewReaderSize(newInOrder(b.Context(), tor, sums), 1<<20), id, "data.tgz")
+			r, err := openPayload(bufio.NewReaderSize(newInOrder(b.Context(), tor), 1<<20), id, "data.tgz")
 			if err != nil {
 				b.Fatal(err)
 			}

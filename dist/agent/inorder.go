@@ -9,7 +9,8 @@ import (
 )
 
 // inOrder reads a torrent's data front to back while it downloads, each
-// piece once anacrolix has verified it, so that a peer's extraction
+// piece once anacrolix has verified it (against its SHA-256 where the
+// torrent records one: sha256Pieces), so that a peer's extraction
 // follows its download instead of starting at its end. Unlike anacrolix's
 // own Reader it sets no piece priorities: that Reader makes the piece it
 // waits on urgent, and every peer then asks the seeder for the same piece
@@ -24,17 +25,12 @@ type inOrder struct {
 }
 
 // newInOrder returns a reader of t's data that hands out a piece once
-// sums has checked it, or, with sums nil, once anacrolix has verified it;
-// Close releases it. Reads fail with ctx's error once ctx ends.
-func newInOrder(ctx context.Context, t *torrent.Torrent, sums *pieceSums) *inOrder {
-	r := &inOrder{ctx: ctx, t: t, close: func() {}}
-	if sums != nil {
-		r.at = newCheckedAt(ctx, t, sums)
-		return r
-	}
+// anacrolix has verified it; Close releases it. Reads fail with ctx's
+// error once ctx ends.
+func newInOrder(ctx context.Context, t *torrent.Torrent) *inOrder {
 	// A subscription nobody reads would keep every change since.
 	sub := t.SubscribePieceStateChanges() // before any look at a piece's state: no change is missed
-	r.changes, r.close = sub.Values, sub.Close
+	r := &inOrder{ctx: ctx, t: t, changes: sub.Values, close: sub.Close}
 	r.at = newReadyAt(t, r.verified)
 	return r
 }

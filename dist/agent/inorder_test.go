@@ -27,7 +27,7 @@ func TestInOrder(t *testing.T) {
 	}
 	got := make(chan read, 1)
 	cls := s.download("p", 1, nil, func(pt *torrent.Torrent) {
-		r := newInOrder(context.Background(), pt, nil)
+		r := newInOrder(context.Background(), pt)
 		go func() {
 			defer r.Close()
 			b, err := io.ReadAll(r)
@@ -56,7 +56,7 @@ func TestInOrderCancel(t *testing.T) {
 	cl, pt := s.client(path, false, nil) // no peers: nothing arrives
 	defer cl.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := newInOrder(ctx, pt, nil)
+	r := newInOrder(ctx, pt)
 	defer r.Close()
 	done := make(chan error, 1)
 	go func() {

@@ -68,7 +68,7 @@ func newInProcess(tb testing.TB, size int64, encrypt bool, configure func(*torre
 // peer's, with configure (if not nil) applied to its configuration.
 func (s *inProcess) client(path string, seed bool, configure func(*torrent.ClientConfig)) (*torrent.Client, *torrent.Torrent) {
 	s.tb.Helper()
-	st := fileStorage(path, &s.tf.info, s.tf.mi.HashInfoBytes(), !seed, !seed)
+	st := checkSHA256(fileStorage(path, &s.tf.info, s.tf.mi.HashInfoBytes(), !seed, !seed), s.tf, path)
 	flags := swarmFlags{maxConns: defaultMaxConns, halfOpen: 40, dialTimeout: 2e9, requireEncryption: s.encrypt}
 	cfg := clientConfig(flags, net.IPv4(127, 0, 0, 1), st, io.Discard)
 	cfg.DisableTrackers = true

@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/anacrolix/torrent"
-
 	"github.com/murderfleet/murder/dist/archive"
 	"github.com/murderfleet/murder/dist/seal"
 	"github.com/murderfleet/murder/dist/torrentcheck"
@@ -191,7 +189,7 @@ func fetchAndExtract(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swar
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	extracted := make(chan error, 1)
-	go func() { extracted <- extractDownload(ctx, o, sw.t) }()
+	go func() { extracted <- extractDownload(ctx, o, tf, sw) }()
 	if err := download(ctx, o, tf, sw, ip, resume, false, rep); err != nil {
 		cancel()
 		<-extracted
@@ -210,21 +208,18 @@ func fetchAndExtract(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swar
 // verified download, done by the peer itself as the pieces arrive, so a
 // fleet extracts the moment each host is ready instead of waiting for the
 // controller.
-func extractDownload(ctx context.Context, o *seedOpts, t *torrent.Torrent) error {
-	want, err := expectedSums(o.file, o.torrent, "")
+func extractDownload(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swarm) error {
+	want, err := torrentSums(o.file, tf)
 	if err != nil {
 		return err
 	}
-	var sums *pieceSums
-	if want.pieces != "" {
+	if sw.checked {
 		// Each piece the extraction reads has passed the SHA-256 the
-		// torrent records for it, checked as it arrived: the whole-file
-		// digest, over the same bytes, is not computed again.
-		sums = newPieceSums(t, []byte(want.pieces), o.file)
-		go sums.run(ctx)
+		// torrent records for it (sha256Pieces): the whole-file digest,
+		// over the same bytes, is not computed again.
 		want.wants = nil
 	}
-	r, open, release, err := openDownload(ctx, o, t, sums)
+	r, open, release, err := openDownload(ctx, o, sw.t, sw.checked)
 	if err != nil {
 		return err
 	}
@@ -296,6 +291,8 @@ func awaitComplete(ctx context.Context, o *seedOpts, sw *swarm, writeErr <-chan 
 			return nil
 		case err := <-writeErr:
 			return fmt.Errorf("writing %s: %w", o.file, diskError(err))
+		case err := <-sw.conflict:
+			return err
 		case <-tick.C:
 		}
 		have := t.BytesCompleted()

@@ -3,119 +3,126 @@ package agent
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"sync"
+	"hash"
+	"io"
 
-	"github.com/anacrolix/torrent"
+	"github.com/anacrolix/torrent/metainfo"
+	"github.com/anacrolix/torrent/storage"
 )
 
-// pieceSums checks each piece of a download against the SHA-256 its torrent
-// records for it, as anacrolix completes the piece (its SHA-1 verified),
-// in whatever order the pieces come. The extraction reads only checked
-// pieces, so it no longer hashes the whole archive front to back: most of
-// the archive is only ready for it once the last piece has arrived (peers
-// take the rarest pieces first), and ten hosts hashing it then on shared
-// cores made a fifth of a transfer's last seconds.
-type pieceSums struct {
-	t    *torrent.Torrent
-	want []byte // 32 bytes a piece
-	file string // for errors
-
-	mu      sync.Mutex
-	ok      []bool
-	err     error
-	changed chan struct{} // closed at each change, then replaced
+// sha256Pieces is a storage whose pieces are checked against the SHA-256
+// murder's record of the torrent gives each of them (make-torrent records
+// one a piece), in place of anacrolix's SHA-1. anacrolix asks a piece that
+// can hash itself (storage.SelfHashing) for its SHA-1 and compares that
+// with the info's; these pieces answer with the info's SHA-1 when their
+// SHA-256 is the record's, and with another when it is not. So each piece
+// is hashed once, as it completes, with the stronger hash, and a piece
+// anacrolix calls complete has passed its SHA-256: the extraction reads
+// completed pieces without hashing them again. Before, anacrolix hashed
+// each piece with SHA-1 and the extraction read it once more for its
+// SHA-256: two passes and a copy of every byte.
+//
+// A piece that fails is fetched again, as one that fails SHA-1 is;
+// anacrolix bans its peer when that peer alone sent it (its smart ban,
+// which tells apart several senders, needs its own hashing). A piece whose
+// SHA-1 is the info's while its SHA-256 is not the record's could never
+// be fetched right: the torrent contradicts itself, and the first such
+// piece is reported on conflict.
+type sha256Pieces struct {
+	storage.ClientImplCloser
+	want     string // 32 bytes a piece
+	file     string // for errors
+	conflict chan error
 }
 
-func newPieceSums(t *torrent.Torrent, want []byte, file string) *pieceSums {
-	return &pieceSums{t: t, want: want, file: file, ok: make([]bool, t.NumPieces()), changed: make(chan struct{})}
+// checkSHA256 wraps st in sha256Pieces when tf records per-piece digests.
+func checkSHA256(st storage.ClientImplCloser, tf *torrentFile, file string) storage.ClientImplCloser {
+	if tf.ext.PieceSHA256 == "" {
+		return st // another tool's torrent, or an older murder's: anacrolix's SHA-1
+	}
+	return &sha256Pieces{ClientImplCloser: st, want: tf.ext.PieceSHA256, file: file, conflict: make(chan error, 1)}
 }
 
-// run checks pieces as they complete until every piece is checked, one
-// fails or ctx ends.
-func (p *pieceSums) run(ctx context.Context) {
-	sub := p.t.SubscribePieceStateChanges() // before any look at a piece's state: no change is missed
-	defer sub.Close()
-	buf := make([]byte, p.t.Info().PieceLength)
-	left := len(p.ok)
-	defer func() {
-		// A waiter must not wait for pieces that will not be checked.
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if left > 0 && p.err == nil {
-			p.err = errors.Join(errors.New("piece checks stopped"), ctx.Err())
-			close(p.changed)
-		}
-	}()
-	check := func(i int) bool {
-		if p.ok[i] || !p.t.PieceState(i).Complete {
-			return true
-		}
-		err := p.check(i, buf)
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if err != nil {
-			p.err = err
-		} else {
-			p.ok[i] = true
-			left--
-		}
-		close(p.changed)
-		p.changed = make(chan struct{})
-		return err == nil
+// OpenTorrent implements storage.ClientImpl.
+func (s *sha256Pieces) OpenTorrent(ctx context.Context, info *metainfo.Info, ih metainfo.Hash) (storage.TorrentImpl, error) {
+	if len(s.want) != sha256.Size*info.NumPieces() {
+		return storage.TorrentImpl{}, fmt.Errorf("%s: %d bytes of piece digests for %d pieces", s.file, len(s.want), info.NumPieces())
 	}
-	for i := range p.ok {
-		if !check(i) {
-			return
-		}
+	t, err := s.ClientImplCloser.OpenTorrent(ctx, info, ih)
+	if err != nil {
+		return t, err
 	}
-	for left > 0 {
+	if t.Piece == nil {
+		if t.Close != nil {
+			t.Close()
+		}
+		return storage.TorrentImpl{}, fmt.Errorf("%s: the storage has no pieces to check", s.file)
+	}
+	piece := t.Piece
+	t.Piece = func(p metainfo.Piece) storage.PieceImpl {
+		i := p.Index()
+		return sha256Piece{PieceImpl: piece(p), p: p, want: s.want[sha256.Size*i : sha256.Size*(i+1)], of: s}
+	}
+	t.PieceWithHash = nil // anacrolix prefers it to Piece; file storage has none
+	return t, nil
+}
+
+// sha256Piece is one piece of a sha256Pieces storage.
+type sha256Piece struct {
+	storage.PieceImpl
+	p    metainfo.Piece
+	want string
+	of   *sha256Pieces
+}
+
+// SelfHash implements storage.SelfHashing: the info's SHA-1 if the piece's
+// SHA-256 is the record's.
+func (p sha256Piece) SelfHash() (metainfo.Hash, error) {
+	h := p.p.V1Hash()
+	if !h.Ok {
+		return metainfo.Hash{}, errors.New("the piece has no SHA-1 to vouch for") // torrentcheck refuses v2 torrents
+	}
+	v1 := h.Value
+	got, err := p.sum(sha256.New())
+	if err != nil {
+		return metainfo.Hash{}, err
+	}
+	if string(got) == p.want {
+		return v1, nil
+	}
+	if sha, err := p.sum(sha1.New()); err == nil && bytes.Equal(sha, v1[:]) {
 		select {
-		case <-ctx.Done():
-			return
-		case c, open := <-sub.Values:
-			if !open {
-				return
-			}
-			if c.Complete && !check(c.Index) {
-				return
-			}
+		case p.of.conflict <- fmt.Errorf("%s: piece %d has SHA-256 %x, the torrent records %x (with the SHA-1 the torrent gives it: the torrent contradicts itself)",
+			p.of.file, p.p.Index(), got, p.want):
+		default:
 		}
 	}
+	v1[0] ^= 0xff
+	return v1, nil
 }
 
-// check reads piece i and compares its SHA-256 with the torrent's.
-func (p *pieceSums) check(i int, buf []byte) error {
-	n := p.t.Piece(i).Info().Length()
-	if _, err := readPiece(p.t, i, buf[:n], 0); err != nil {
-		return fmt.Errorf("%s: reading piece %d: %w", p.file, i, err)
+// sum hashes the piece's bytes; a piece shorter than it should be (its
+// file cut short) is an error, as anacrolix's own hashing makes it.
+func (p sha256Piece) sum(h hash.Hash) ([]byte, error) {
+	n, err := p.WriteTo(h)
+	if err == nil && n != p.p.Length() {
+		err = fmt.Errorf("piece %d: read %d of %d bytes", p.p.Index(), n, p.p.Length())
 	}
-	sum := sha256.Sum256(buf[:n])
-	if !bytes.Equal(sum[:], p.want[32*i:32*i+32]) {
-		return fmt.Errorf("%s: piece %d has SHA-256 %x, the torrent records %x", p.file, i, sum, p.want[32*i:32*i+32])
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return h.Sum(nil), nil
 }
 
-// wait returns once piece i is checked, with the error of a piece that
-// failed its check, or when ctx ends.
-func (p *pieceSums) wait(ctx context.Context, i int) error {
-	for {
-		p.mu.Lock()
-		ok, err, changed := p.ok[i], p.err, p.changed
-		p.mu.Unlock()
-		switch {
-		case err != nil:
-			return err
-		case ok:
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-changed:
-		}
+// WriteTo keeps the piece's io.WriterTo (file storage writes straight from
+// its mapping of the file) visible through the wrapper.
+func (p sha256Piece) WriteTo(w io.Writer) (int64, error) {
+	if wt, ok := p.PieceImpl.(io.WriterTo); ok {
+		return wt.WriteTo(w)
 	}
+	return io.Copy(w, io.NewSectionReader(p.PieceImpl, 0, p.p.Length()))
 }

@@ -20,8 +20,6 @@ type archiveSums struct {
 	wants []sumWant
 	// unpacked is the unpacked size the torrent records, -1 if none.
 	unpacked int64
-	// pieces is each piece's SHA-256 as the torrent records them, or "".
-	pieces string
 }
 
 // sumWant is one expected digest and how an error names it.
@@ -36,11 +34,9 @@ func expectedSums(file, torrentPath, sum string) (archiveSums, error) {
 		if err != nil {
 			return s, err
 		}
-		if tf.ext.SHA256 == "" {
-			return s, fmt.Errorf("torrent %s records no SHA-256 (not made by murder's make-torrent)", torrentPath)
+		if s, err = torrentSums(file, tf); err != nil {
+			return s, err
 		}
-		s.wants = append(s.wants, sumWant{tf.ext.SHA256, tf.ext.SHA256 + " recorded in " + torrentPath})
-		s.unpacked, s.pieces = tf.ext.Unpacked, tf.ext.PieceSHA256
 	}
 	if sum != "" {
 		canon, err := torrentcheck.ParseDigest(sum)
@@ -49,6 +45,17 @@ func expectedSums(file, torrentPath, sum string) (archiveSums, error) {
 		}
 		s.wants = append(s.wants, sumWant{canon, "the expected " + canon})
 	}
+	return s, nil
+}
+
+// torrentSums are the digests the loaded torrent tf records for file.
+func torrentSums(file string, tf *torrentFile) (archiveSums, error) {
+	s := archiveSums{file: file, unpacked: -1}
+	if tf.ext.SHA256 == "" {
+		return s, fmt.Errorf("torrent %s records no SHA-256 (not made by murder's make-torrent)", tf.path)
+	}
+	s.wants = append(s.wants, sumWant{tf.ext.SHA256, tf.ext.SHA256 + " recorded in " + tf.path})
+	s.unpacked = tf.ext.Unpacked
 	return s, nil
 }
 

@@ -327,13 +327,17 @@ type swarm struct {
 	hints hints       // the seeder's hints (hints.go), sent or taken
 	ann   *announcer  // nil: anacrolix announces (a udp:// tracker)
 	ln    io.Closer   // the TLS peer listener (--require-encryption), or nil
+	// checked: the storage checks each piece's SHA-256 (sha256Pieces),
+	// and tells conflict of a torrent that contradicts itself.
+	checked  bool
+	conflict <-chan error
 }
 
 // joinSwarm stores tf's data at file (see fileStorage), starts a client
 // announcing ip and adds the torrent.
 func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, known bool) (*swarm, error) {
 	tuneGC()
-	st := fileStorage(o.file, &tf.info, tf.mi.HashInfoBytes(), partFiles, known)
+	st := checkSHA256(fileStorage(o.file, &tf.info, tf.mi.HashInfoBytes(), partFiles, known), tf, o.file)
 	cfg := clientConfig(o.swarm, ip, st, env.stderr)
 	src, out := &sources{}, &unanswered{}
 	var h hints
@@ -356,6 +360,9 @@ func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, 
 		return nil, fmt.Errorf("BitTorrent client: %w", err)
 	}
 	sw := &swarm{cl: cl, st: st, log: env.stderr, src: src, out: out, hints: h}
+	if c, ok := st.(*sha256Pieces); ok {
+		sw.checked, sw.conflict = true, c.conflict
+	}
 	if o.swarm.requireEncryption {
 		if sw.ln, err = usePeerTLS(cl, tf.mi, o.swarm.port, o.swarm.ipv6); err != nil {
 			sw.close()
