@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"net"
@@ -130,4 +131,37 @@ func (garbagePiece) MarkComplete() error                    { return nil }
 func (garbagePiece) MarkNotComplete() error                 { return nil }
 func (garbagePiece) Completion() storage.Completion {
 	return storage.Completion{Ok: true, Complete: true}
+}
+
+// TestContradictingTorrent: a torrent whose record of a piece's SHA-256
+// disagrees with the piece its SHA-1 vouches for can never be fetched
+// right. A peer given it fails at that piece instead of fetching it
+// forever, and a seeder given it refuses to start; both say which piece.
+func TestContradictingTorrent(t *testing.T) {
+	s := newSwarm(t, 1<<20)
+	s.start(t)
+	b, err := os.ReadFile(s.torrent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("12:piece sha256")
+	i := bytes.Index(b, key)
+	if i < 0 {
+		t.Fatalf("no per-piece digests in %s", s.torrent)
+	}
+	i += len(key) + bytes.IndexByte(b[i+len(key):], ':') + 1
+	b[i] ^= 1 // the first piece's first digest byte
+	bad := writeFile(t, s.dir, "contradicting.torrent", b)
+
+	p := s.newPeer(t, 0)
+	r := run(t, 30*time.Second, "peer", "--run-dir", p.run, bad, p.dest, loopback(10))
+	checkOneLineError(t, r, "piece 0 has SHA-256")
+	if !strings.Contains(r.stderr, "contradicts itself") {
+		t.Errorf("peer: %s", r)
+	}
+	noWorkerLeft(t, p.run)
+	rd := runDir(t, t.TempDir(), "run")
+	r = run(t, 30*time.Second, "seeder", "--run-dir", rd, bad, s.data, loopback(3))
+	checkOneLineError(t, r, "contradicts itself")
+	noWorkerLeft(t, rd)
 }

@@ -104,7 +104,13 @@ func seederWork(ctx context.Context, env *runEnv, o *seedOpts, rep *reporter) (e
 		return fmt.Errorf("verifying %s: %w", o.file, err)
 	}
 	if missing > 0 {
-		return fmt.Errorf("%s %v %s: %d of %d pieces fail verification", o.file, errMismatch, o.torrent, missing, t.NumPieces())
+		err := fmt.Errorf("%s %v %s: %d of %d pieces fail verification", o.file, errMismatch, o.torrent, missing, t.NumPieces())
+		select {
+		case c := <-sw.conflict: // the torrent's two hashes disagree: say which piece
+			err = fmt.Errorf("%w; %v", err, c)
+		default:
+		}
+		return err
 	}
 	// Register first: a tracker run from this run dir then knows the
 	// torrent before the pre-flight announce asks for it.
