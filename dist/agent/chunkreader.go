@@ -20,13 +20,13 @@ func openDownload(ctx context.Context, o *seedOpts, t *torrent.Torrent, checked 
 	release := func() { r.Close() }
 	if checked && o.identity != "" {
 		head := make([]byte, len(seal.Magic))
-		if n, _ := r.at.ReadAt(head, 0); seal.IsEncrypted(head[:n]) {
-			c, err := seal.OpenChunks(r.at, r.at.size, o.identity)
+		if n, _ := r.ReadAt(head, 0); seal.IsEncrypted(head[:n]) {
+			c, err := seal.OpenChunks(r, r.size, o.identity)
 			if err != nil {
 				release()
 				return nil, nil, nil, fmt.Errorf("archive %s: %w", o.file, err)
 			}
-			return &chunkReader{src: r.at, chunks: c}, decryptedPayload, release, nil
+			return &chunkReader{src: r, chunks: c}, decryptedPayload, release, nil
 		}
 	}
 	return r, sealedPayload(o.identity, o.file), release, nil
@@ -38,7 +38,7 @@ func openDownload(ctx context.Context, o *seedOpts, t *torrent.Torrent, checked 
 // (BenchmarkChunkReader); here the download's size, known in advance,
 // says which chunk is the last.
 type chunkReader struct {
-	src     readyAt
+	src     *inOrder // read at offsets: chunks straddle pieces
 	chunks  *seal.Chunks
 	next    int64  // the next chunk to decrypt
 	pending []byte // what is left of the last one
@@ -71,38 +71,5 @@ func (r *chunkReader) Read(b []byte) (int, error) {
 	}
 	n := copy(b, r.pending)
 	r.pending = r.pending[n:]
-	return n, nil
-}
-
-// readyAt reads a download's bytes at any offset once every piece they
-// lie in is ready, as await says (waiting for that).
-type readyAt struct {
-	t              *torrent.Torrent
-	await          func(piece int) error
-	pieceLen, size int64
-}
-
-func newReadyAt(t *torrent.Torrent, await func(int) error) readyAt {
-	return readyAt{t: t, await: await, pieceLen: t.Info().PieceLength, size: t.Length()}
-}
-
-func (c readyAt) ReadAt(b []byte, off int64) (int, error) {
-	n := 0
-	for n < len(b) {
-		if off >= c.size {
-			return n, io.EOF
-		}
-		i := int(off / c.pieceLen)
-		if err := c.await(i); err != nil {
-			return n, err
-		}
-		k := min(int64(len(b)-n), int64(i+1)*c.pieceLen-off, c.size-off)
-		got, err := readPiece(c.t, i, b[n:n+int(k)], off-int64(i)*c.pieceLen)
-		n += got
-		off += int64(got)
-		if err != nil {
-			return n, err
-		}
-	}
 	return n, nil
 }

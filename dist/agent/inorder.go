@@ -16,12 +16,12 @@ import (
 // waits on urgent, and every peer then asks the seeder for the same piece
 // (bench n=10 256 MiB: seeder 1.74 S instead of 1.15, 42 s instead of 30).
 type inOrder struct {
-	ctx     context.Context
-	t       *torrent.Torrent
-	changes <-chan torrent.PieceStateChange
-	close   func()
-	at      readyAt
-	off     int64
+	ctx            context.Context
+	t              *torrent.Torrent
+	changes        <-chan torrent.PieceStateChange
+	close          func()
+	pieceLen, size int64
+	off            int64 // Read's
 }
 
 // newInOrder returns a reader of t's data that hands out a piece once
@@ -30,22 +30,45 @@ type inOrder struct {
 func newInOrder(ctx context.Context, t *torrent.Torrent) *inOrder {
 	// A subscription nobody reads would keep every change since.
 	sub := t.SubscribePieceStateChanges() // before any look at a piece's state: no change is missed
-	r := &inOrder{ctx: ctx, t: t, changes: sub.Values, close: sub.Close}
-	r.at = newReadyAt(t, r.verified)
-	return r
+	return &inOrder{ctx: ctx, t: t, changes: sub.Values, close: sub.Close,
+		pieceLen: t.Info().PieceLength, size: t.Length()}
 }
 
 func (r *inOrder) Read(b []byte) (int, error) {
-	if r.off >= r.at.size {
+	if r.off >= r.size {
 		return 0, io.EOF
 	}
 	// Up to the end of the piece: a read returns what is ready, and never
 	// waits for the next piece with data in hand.
-	i := r.off / r.at.pieceLen
-	n := min(int64(len(b)), (i+1)*r.at.pieceLen-r.off, r.at.size-r.off)
-	got, err := r.at.ReadAt(b[:n], r.off)
+	i := r.off / r.pieceLen
+	n := min(int64(len(b)), (i+1)*r.pieceLen-r.off, r.size-r.off)
+	got, err := r.ReadAt(b[:n], r.off)
 	r.off += int64(got)
 	return got, err
+}
+
+// ReadAt reads the bytes at off once every piece they lie in is
+// verified, waiting for that (chunkReader's chunks straddle pieces, and
+// age's header parser reads through an io.ReaderAt).
+func (r *inOrder) ReadAt(b []byte, off int64) (int, error) {
+	n := 0
+	for n < len(b) {
+		if off >= r.size {
+			return n, io.EOF
+		}
+		i := int(off / r.pieceLen)
+		if err := r.verified(i); err != nil {
+			return n, err
+		}
+		k := min(int64(len(b)-n), int64(i+1)*r.pieceLen-off, r.size-off)
+		got, err := readPiece(r.t, i, b[n:n+int(k)], off-int64(i)*r.pieceLen)
+		n += got
+		off += int64(got)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // readPiece reads len(b) bytes of piece i at off. A read that fills b
