@@ -19,12 +19,13 @@ import (
 // sealedTorrent writes size random bytes encrypted to a new key, and its
 // torrent with 64 KiB pieces (so that every chunk of the encryption
 // straddles two pieces), and returns the plaintext, the identity, a
-// torrent of the complete file and its piece checks (running).
-func sealedTorrent(t testing.TB, size int) (plain []byte, id string, tor *torrent.Torrent, checked bool, file string) {
+// torrent of the complete file, and whether its storage checks each
+// piece's SHA-256.
+func sealedTorrent(t testing.TB, size int) (plain []byte, id string, tor *torrent.Torrent, checked bool) {
 	return sealedTorrentPieces(t, size, 64<<10)
 }
 
-func sealedTorrentPieces(t testing.TB, size int, pieceLen int64) (plain []byte, id string, tor *torrent.Torrent, checked bool, file string) {
+func sealedTorrentPieces(t testing.TB, size int, pieceLen int64) (plain []byte, id string, tor *torrent.Torrent, checked bool) {
 	t.Helper()
 	plain = make([]byte, size)
 	if _, err := rand.Read(plain); err != nil {
@@ -33,14 +34,14 @@ func sealedTorrentPieces(t testing.TB, size int, pieceLen int64) (plain []byte, 
 	return sealedTorrentOf(t, plain, pieceLen)
 }
 
-func sealedTorrentOf(t testing.TB, plain []byte, pieceLen int64) (_ []byte, id string, tor *torrent.Torrent, checked bool, file string) {
+func sealedTorrentOf(t testing.TB, plain []byte, pieceLen int64) (_ []byte, id string, tor *torrent.Torrent, checked bool) {
 	t.Helper()
 	size := len(plain)
 	id, rcpt, err := seal.NewKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	file = filepath.Join(t.TempDir(), "data.tgz")
+	file := filepath.Join(t.TempDir(), "data.tgz")
 	f, err := os.Create(file)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func sealedTorrentOf(t testing.TB, plain []byte, pieceLen int64) (_ []byte, id s
 		t.Fatal(err)
 	}
 	_, tor = testClientTorrent(t, tf, file)
-	return plain, id, tor, tf.ext.PieceSHA256 != "", file
+	return plain, id, tor, tf.ext.PieceSHA256 != ""
 }
 
 // readChunks reads the whole plaintext of the download through openDownload.
@@ -88,7 +89,7 @@ func readChunks(t testing.TB, tor *torrent.Torrent, checked bool, id string) ([]
 // every size around a chunk's, its chunks straddling pieces.
 func TestChunkReader(t *testing.T) {
 	for _, size := range []int{0, 1, seal.ChunkSize, seal.ChunkSize + 1, 40*seal.ChunkSize + 1234} {
-		plain, id, tor, checked, _ := sealedTorrent(t, size)
+		plain, id, tor, checked := sealedTorrent(t, size)
 		got, err := readChunks(t, tor, checked, id)
 		if err != nil || !bytes.Equal(got, plain) {
 			t.Fatalf("%d bytes: read %d (%v), want the bytes sealed", size, len(got), err)
@@ -101,7 +102,7 @@ func TestChunkReader(t *testing.T) {
 // archive's own encryption.
 func TestChunkReaderAgeInside(t *testing.T) {
 	inner := append([]byte(seal.Magic+"\n-> X25519 not really\n"), make([]byte, 3*seal.ChunkSize)...)
-	plain, id, tor, checked, _ := sealedTorrentOf(t, inner, 64<<10)
+	plain, id, tor, checked := sealedTorrentOf(t, inner, 64<<10)
 	got, err := readChunks(t, tor, checked, id)
 	if err != nil || !bytes.Equal(got, plain) {
 		t.Fatalf("read %d bytes (%v), want the %d bytes sealed", len(got), err, len(plain))
@@ -110,7 +111,7 @@ func TestChunkReaderAgeInside(t *testing.T) {
 
 // TestChunkReaderRefuses: a wrong key fails at the header, naming it.
 func TestChunkReaderRefuses(t *testing.T) {
-	_, _, tor, checked, _ := sealedTorrent(t, 3*seal.ChunkSize)
+	_, _, tor, checked := sealedTorrent(t, 3*seal.ChunkSize)
 	other, _, _ := seal.NewKey()
 	if _, err := readChunks(t, tor, checked, other); err == nil || !strings.Contains(err.Error(), "wrong key") {
 		t.Errorf("wrong key: %v", err)
@@ -120,7 +121,7 @@ func TestChunkReaderRefuses(t *testing.T) {
 // BenchmarkChunkReader reads a 64 MiB archive whose pieces are all
 // checked, chunk by chunk and through age's streaming decryption.
 func BenchmarkChunkReader(b *testing.B) {
-	_, id, tor, checked, _ := sealedTorrentPieces(b, 64<<20, 512<<10)
+	_, id, tor, checked := sealedTorrentPieces(b, 64<<20, 512<<10)
 	for _, c := range []struct {
 		name string
 		open func() io.Reader

@@ -213,13 +213,13 @@ func extractDownload(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swar
 	if err != nil {
 		return err
 	}
-	if sw.checked {
+	if sw.checked() {
 		// Each piece the extraction reads has passed the SHA-256 the
 		// torrent records for it (sha256Pieces): the whole-file digest,
 		// over the same bytes, is not computed again.
 		want.wants = nil
 	}
-	r, open, release, err := openDownload(ctx, o, sw.t, sw.checked)
+	r, open, release, err := openDownload(ctx, o, sw.t, sw.checked())
 	if err != nil {
 		return err
 	}

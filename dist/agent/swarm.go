@@ -327,11 +327,15 @@ type swarm struct {
 	hints hints       // the seeder's hints (hints.go), sent or taken
 	ann   *announcer  // nil: anacrolix announces (a udp:// tracker)
 	ln    io.Closer   // the TLS peer listener (--require-encryption), or nil
-	// checked: the storage checks each piece's SHA-256 (sha256Pieces),
-	// and tells conflict of a torrent that contradicts itself.
-	checked  bool
+	// conflict is where a storage that checks each piece's SHA-256
+	// (sha256Pieces) tells of a torrent that contradicts itself; nil when
+	// anacrolix checks SHA-1 alone.
 	conflict <-chan error
 }
+
+// checked reports whether every piece anacrolix completes has passed the
+// SHA-256 the torrent records for it.
+func (s *swarm) checked() bool { return s.conflict != nil }
 
 // joinSwarm stores tf's data at file (see fileStorage), starts a client
 // announcing ip and adds the torrent.
@@ -361,7 +365,7 @@ func joinSwarm(env *runEnv, o *seedOpts, tf *torrentFile, ip net.IP, partFiles, 
 	}
 	sw := &swarm{cl: cl, st: st, log: env.stderr, src: src, out: out, hints: h}
 	if c, ok := st.(*sha256Pieces); ok {
-		sw.checked, sw.conflict = true, c.conflict
+		sw.conflict = c.conflict
 	}
 	if o.swarm.requireEncryption {
 		if sw.ln, err = usePeerTLS(cl, tf.mi, o.swarm.port, o.swarm.ipv6); err != nil {
