@@ -199,7 +199,7 @@ func (b *bench) report(t Trial) {
 		fmt.Fprintf(b.o.Stdout, "bench: %-6s n=%-3d rep %d: FAILED: %s\n", t.Method, t.N, t.Rep, t.Error)
 		return
 	}
-	fmt.Fprintf(b.o.Stdout, "bench: %-6s n=%-3d rep %d: makespan %6.1f s (efficiency %.2f), seeder sent %.2f S, %.1f CPU-s\n",
+	fmt.Fprintf(b.o.Stdout, "bench: %-6s n=%-3d rep %d: makespan %6.1f s (efficiency %.2f), seeder sent %.2f S, median host received %.2f S, %.1f CPU-s\n",
 		t.Method, t.N, t.Rep, t.Makespan, Efficiency(Limit(b.o.Size, b.o.Rate), t.Makespan),
-		float64(t.SeederTxBytes)/float64(b.o.Size), t.CPUSeconds)
+		float64(t.SeederTxBytes)/float64(b.o.Size), t.receivedRatio(b.o.Size), t.CPUSeconds)
 }

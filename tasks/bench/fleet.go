@@ -189,17 +189,25 @@ func (b *bench) measureTrial(ctx context.Context, m method, t *transfer, res *Tr
 	}
 	tctx, cancel := context.WithTimeout(ctx, b.timeout(t.n))
 	defer cancel()
-	start, err := snapshot(b.seeder().HolderPid())
+	pids := make([]int, len(t.receivers))
+	for i, h := range t.receivers {
+		pids[i] = h.HolderPid()
+	}
+	start, err := snapshot(b.seeder().HolderPid(), pids)
 	if err != nil {
 		return err
 	}
 	err = m.run(tctx, t)
-	end, serr := snapshot(b.seeder().HolderPid())
+	end, serr := snapshot(b.seeder().HolderPid(), pids)
 	if err = errors.Join(err, serr); err != nil {
 		return err
 	}
 	res.Makespan = end.at.Sub(start.at).Seconds()
 	res.SeederTxBytes = end.tx - start.tx
+	res.ReceivedBytes = make([]int64, len(pids))
+	for i := range pids {
+		res.ReceivedBytes[i] = end.rx[i] - start.rx[i]
+	}
 	res.CPUSeconds = float64(end.busy-start.busy) / userHZ
 	if res.HostSeconds, err = b.completions(t, start.at); err != nil {
 		return err

@@ -46,19 +46,19 @@ func parseStat(b []byte) (int64, error) {
 	return busy, nil
 }
 
-// txBytes returns the bytes sent by eth0 in the network namespace of pid,
-// as /proc/PID/net/dev shows them.
-func txBytes(pid int) (int64, error) {
+// counters returns the bytes received and sent by eth0 in the network
+// namespace of pid, as /proc/PID/net/dev shows them.
+func counters(pid int) (rx, tx int64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/dev", pid))
 	if err != nil {
-		return 0, fmt.Errorf("tx bytes: %w", err)
+		return 0, 0, fmt.Errorf("network counters: %w", err)
 	}
 	return parseNetDev(b, "eth0")
 }
 
-// parseNetDev reads the tx bytes of dev from /proc/net/dev's format:
-// "  eth0: rx_bytes rx_packets ... (8 receive fields) tx_bytes ...".
-func parseNetDev(b []byte, dev string) (int64, error) {
+// parseNetDev reads the rx and tx bytes of dev from /proc/net/dev's
+// format: "  eth0: rx_bytes rx_packets ... (8 receive fields) tx_bytes ...".
+func parseNetDev(b []byte, dev string) (rx, tx int64, err error) {
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		name, rest, ok := strings.Cut(sc.Text(), ":")
@@ -69,9 +69,12 @@ func parseNetDev(b []byte, dev string) (int64, error) {
 		if len(f) < 9 {
 			break
 		}
-		return strconv.ParseInt(f[8], 10, 64)
+		if rx, err = strconv.ParseInt(f[0], 10, 64); err == nil {
+			tx, err = strconv.ParseInt(f[8], 10, 64)
+		}
+		return rx, tx, err
 	}
-	return 0, fmt.Errorf("tx bytes: no %s in /proc/net/dev", dev)
+	return 0, 0, fmt.Errorf("network counters: no %s in /proc/net/dev", dev)
 }
 
 // changed returns the change time of path: a directory renamed into
@@ -96,19 +99,26 @@ func machine() Machine {
 // sample is the counters read at the start and the end of a transfer.
 type sample struct {
 	at   time.Time
-	tx   int64
+	tx   int64   // the seeder's
+	rx   []int64 // each receiver's
 	busy int64
 }
 
-// snapshot reads the counters; the seeder is named by its holder pid.
-func snapshot(seederPid int) (sample, error) {
-	tx, err := txBytes(seederPid)
+// snapshot reads the counters; hosts are named by their holder pids.
+func snapshot(seederPid int, receiverPids []int) (sample, error) {
+	_, tx, err := counters(seederPid)
 	if err != nil {
 		return sample{}, err
+	}
+	rx := make([]int64, len(receiverPids))
+	for i, pid := range receiverPids {
+		if rx[i], _, err = counters(pid); err != nil {
+			return sample{}, err
+		}
 	}
 	busy, err := busyJiffies()
 	if err != nil {
 		return sample{}, err
 	}
-	return sample{at: time.Now(), tx: tx, busy: busy}, nil
+	return sample{at: time.Now(), tx: tx, rx: rx, busy: busy}, nil
 }

@@ -33,15 +33,15 @@ func TestParseNetDev(t *testing.T) {
     lo:    1000      10    0    0    0     0          0         0     1000      10    0    0    0     0       0          0
   eth0: 5555555    4000    0    0    0     0          0         0 987654321  700000    0    0    0     0       0          0
 `
-	got, err := parseNetDev([]byte(dev), "eth0")
-	if err != nil || got != 987654321 {
-		t.Errorf("parseNetDev(eth0) = %d, %v; want 987654321", got, err)
+	rx, tx, err := parseNetDev([]byte(dev), "eth0")
+	if err != nil || rx != 5555555 || tx != 987654321 {
+		t.Errorf("parseNetDev(eth0) = %d, %d, %v; want 5555555, 987654321", rx, tx, err)
 	}
-	if _, err := parseNetDev([]byte(dev), "eth1"); err == nil {
+	if _, _, err := parseNetDev([]byte(dev), "eth1"); err == nil {
 		t.Error("parseNetDev found a missing device")
 	}
-	if _, err := txBytes(os.Getpid()); err != nil && !bytes.Contains([]byte(err.Error()), []byte("no eth0")) {
-		t.Errorf("txBytes of this process: %v", err)
+	if _, _, err := counters(os.Getpid()); err != nil && !bytes.Contains([]byte(err.Error()), []byte("no eth0")) {
+		t.Errorf("counters of this process: %v", err)
 	}
 }
 

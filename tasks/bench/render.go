@@ -20,19 +20,28 @@ const (
 )
 
 // columns are the table's headings, shared by Markdown and text.
-var columns = []string{"method", "N", "makespan s", "efficiency", "seeder bytes/S", "CPU-s/GB", "p50 s", "p99 s"}
+var columns = []string{"method", "N", "makespan s", "efficiency", "seeder bytes/S", "received bytes/S", "CPU-s/GB", "p50 s", "p99 s"}
 
 // cells returns a row's table cells.
 func (r Row) cells() []string {
 	c := []string{r.Method, strconv.Itoa(r.N)}
 	if r.OK == 0 {
-		return append(c, fmt.Sprintf("FAILED (%d/%d)", r.Failed, r.Failed), "", "", "", "", "")
+		return append(c, fmt.Sprintf("FAILED (%d/%d)", r.Failed, r.Failed), "", "", "", "", "", "")
 	}
 	makespan := f1(r.Makespan)
 	if r.Failed > 0 {
 		makespan += fmt.Sprintf(" (%d failed)", r.Failed)
 	}
-	return append(c, makespan, f2(r.Efficiency), f2(r.SeederRatio), f1(r.CPUPerGB), f1(r.P50), f1(r.P99))
+	return append(c, makespan, f2(r.Efficiency), f2(r.SeederRatio), orDash(r.ReceivedRatio), f1(r.CPUPerGB), f1(r.P50), f1(r.P99))
+}
+
+// orDash is f2(v), or "-" for a figure not measured (results from
+// before it was).
+func orDash(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return f2(v)
 }
 
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
@@ -120,6 +129,7 @@ func notes(o Options) []string {
 		"makespan: from the start of the transfer until the last host holds a verified, extracted copy; median over the successful reps. efficiency = (S/B) / makespan, 1 being the physical limit.",
 		"p50/p99: per-host completion times (the change time of the host's destination directory, which every method renames into place last), pooled over reps; nearest-rank, so p99 of fewer than 100 hosts is the slowest host.",
 		"seeder bytes/S: tx_bytes of the seeder's eth0 over the transfer (frame bytes, so TCP/IP headers and SSH or BitTorrent overhead included) divided by S.",
+		"received bytes/S: rx_bytes of each receiving host's eth0 over the transfer divided by S; the median host, pooled over reps. A copy received once reads about 1.00 (scp's: the counters see the kernel's large segments, headers once each); above that is what a host received twice, and the acknowledgements of what it sent.",
 		"CPU-s/GB: the whole machine's busy time over the transfer from /proc/stat (user+nice+system+irq+softirq jiffies; softirq carries the veth/bridge/tc work) per 10^9 bytes delivered (N*S). It includes every host of the fleet, the driver and anything else running on the machine.",
 	}
 	for _, m := range o.Methods {

@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func synthetic() *Results {
 	o := Options{Ns: []int{4, 8}, Size: 64 << 20, Rate: 200e6, CC: "cubic", Reps: 2, Methods: []string{Murder, SCP, Aria2}, SCPNs: []int{4}}
 	trials := []Trial{
-		{Method: Murder, N: 4, Rep: 1, Makespan: 4.1, HostSeconds: []float64{3.2, 3.5, 3.9, 4.0}, SeederTxBytes: 70e6, CPUSeconds: 3.1},
+		{Method: Murder, N: 4, Rep: 1, Makespan: 4.1, HostSeconds: []float64{3.2, 3.5, 3.9, 4.0}, SeederTxBytes: 70e6, ReceivedBytes: []int64{70e6, 71e6, 72e6, 75e6}, CPUSeconds: 3.1},
 		{Method: SCP, N: 4, Rep: 1, Makespan: 12.2, HostSeconds: []float64{12, 12.1, 12.1, 12.2}, SeederTxBytes: 280e6, CPUSeconds: 5.5},
 		{Method: Aria2, N: 4, Rep: 1, Makespan: 5.0, HostSeconds: []float64{4.5, 4.6, 4.8, 4.9}, SeederTxBytes: 90e6, CPUSeconds: 4.2},
 		{Method: Murder, N: 8, Rep: 1, Makespan: 5.3, HostSeconds: []float64{4, 4, 4.2, 4.5, 4.6, 4.8, 5, 5.2}, SeederTxBytes: 75e6, CPUSeconds: 6.4},

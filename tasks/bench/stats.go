@@ -58,9 +58,23 @@ type Trial struct {
 	HostSeconds []float64 `json:"host_seconds"`
 	// SeederTxBytes is what the seeder's eth0 sent during the transfer.
 	SeederTxBytes int64 `json:"seeder_tx_bytes"`
+	// ReceivedBytes is what each receiving host's eth0 received during
+	// the transfer, in HostSeconds' order: a copy, framing and whatever
+	// arrived twice.
+	ReceivedBytes []int64 `json:"received_bytes,omitempty"`
 	// CPUSeconds is the machine's busy CPU time during the transfer.
 	CPUSeconds float64 `json:"cpu_seconds"`
 	Error      string  `json:"error,omitempty"`
+}
+
+// receivedRatio is the median of ReceivedBytes divided by size; NaN
+// without any.
+func (t Trial) receivedRatio(size int64) float64 {
+	r := make([]float64, len(t.ReceivedBytes))
+	for i, b := range t.ReceivedBytes {
+		r[i] = float64(b) / float64(size)
+	}
+	return Median(r)
 }
 
 // Row summarizes the trials of one (method, N).
@@ -76,6 +90,9 @@ type Row struct {
 	Efficiency float64 `json:"efficiency"`
 	// SeederRatio is the median seeder upload divided by S.
 	SeederRatio float64 `json:"seeder_bytes_per_size"`
+	// ReceivedRatio is the median receiving host's download divided by S,
+	// pooled over trials.
+	ReceivedRatio float64 `json:"received_bytes_per_size"`
 	// CPUPerGB is the median busy CPU-seconds per 10^9 bytes delivered.
 	CPUPerGB float64 `json:"cpu_seconds_per_gb"`
 	// P50 and P99 are per-host completion times pooled over trials.
@@ -159,7 +176,7 @@ func Summarize(trials []Trial, size int64, rate float64) []Row {
 
 func summarize(method string, n int, trials []Trial, size int64, rate float64) Row {
 	r := Row{Method: method, N: n}
-	var makespans, ratios, cpus, hosts []float64
+	var makespans, ratios, received, cpus, hosts []float64
 	for _, t := range trials {
 		if t.Error != "" {
 			r.Failed++
@@ -168,6 +185,9 @@ func summarize(method string, n int, trials []Trial, size int64, rate float64) R
 		r.OK++
 		makespans = append(makespans, t.Makespan)
 		ratios = append(ratios, float64(t.SeederTxBytes)/float64(size))
+		for _, b := range t.ReceivedBytes {
+			received = append(received, float64(b)/float64(size))
+		}
 		cpus = append(cpus, CPUPerGB(t.CPUSeconds, t.N, size))
 		hosts = append(hosts, t.HostSeconds...)
 	}
@@ -177,6 +197,9 @@ func summarize(method string, n int, trials []Trial, size int64, rate float64) R
 	r.Makespan = Median(makespans)
 	r.Efficiency = Efficiency(Limit(size, rate), r.Makespan)
 	r.SeederRatio = Median(ratios)
+	if len(received) > 0 { // results from before it was measured have none
+		r.ReceivedRatio = Median(received)
+	}
 	r.CPUPerGB = Median(cpus)
 	r.P50 = Percentile(hosts, 50)
 	r.P99 = Percentile(hosts, 99)

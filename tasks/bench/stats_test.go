@@ -87,14 +87,14 @@ func TestSummarize(t *testing.T) {
 	trials := []Trial{
 		{Method: Aria2, N: 2, Rep: 1, Makespan: 20, HostSeconds: []float64{18, 20}, SeederTxBytes: 150e6, CPUSeconds: 4},
 		{Method: Murder, N: 4, Rep: 1, Makespan: 10, HostSeconds: []float64{9, 9, 10, 10}, SeederTxBytes: 110e6, CPUSeconds: 8},
-		{Method: Murder, N: 2, Rep: 1, Makespan: 9, HostSeconds: []float64{8, 9}, SeederTxBytes: 105e6, CPUSeconds: 2},
-		{Method: Murder, N: 2, Rep: 2, Makespan: 11, HostSeconds: []float64{10, 11}, SeederTxBytes: 115e6, CPUSeconds: 4},
+		{Method: Murder, N: 2, Rep: 1, Makespan: 9, HostSeconds: []float64{8, 9}, SeederTxBytes: 105e6, ReceivedBytes: []int64{104e6, 110e6}, CPUSeconds: 2},
+		{Method: Murder, N: 2, Rep: 2, Makespan: 11, HostSeconds: []float64{10, 11}, SeederTxBytes: 115e6, ReceivedBytes: []int64{106e6, 120e6}, CPUSeconds: 4},
 		{Method: Murder, N: 2, Rep: 3, Error: "host h02: boom"},
 		{Method: SCP, N: 2, Rep: 1, Error: "scp failed"},
 	}
 	rows := Summarize(trials, size, 100e6)
 	want := []Row{
-		{Method: Murder, N: 2, OK: 2, Failed: 1, Makespan: 10, Efficiency: 0.8, SeederRatio: 1.1, CPUPerGB: 15, P50: 9, P99: 11},
+		{Method: Murder, N: 2, OK: 2, Failed: 1, Makespan: 10, Efficiency: 0.8, SeederRatio: 1.1, ReceivedRatio: 1.08, CPUPerGB: 15, P50: 9, P99: 11},
 		{Method: Murder, N: 4, OK: 1, Makespan: 10, Efficiency: 0.8, SeederRatio: 1.1, CPUPerGB: 20, P50: 9, P99: 10},
 		{Method: SCP, N: 2, Failed: 1},
 		{Method: Aria2, N: 2, OK: 1, Makespan: 20, Efficiency: 0.4, SeederRatio: 1.5, CPUPerGB: 20, P50: 18, P99: 20},
@@ -112,6 +112,6 @@ func TestSummarize(t *testing.T) {
 func closeRows(a, b Row) bool {
 	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
 	return a.Method == b.Method && a.N == b.N && a.OK == b.OK && a.Failed == b.Failed &&
-		near(a.Makespan, b.Makespan) && near(a.Efficiency, b.Efficiency) && near(a.SeederRatio, b.SeederRatio) &&
+		near(a.Makespan, b.Makespan) && near(a.Efficiency, b.Efficiency) && near(a.SeederRatio, b.SeederRatio) && near(a.ReceivedRatio, b.ReceivedRatio) &&
 		near(a.CPUPerGB, b.CPUPerGB) && near(a.P50, b.P50) && near(a.P99, b.P99)
 }
