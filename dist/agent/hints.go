@@ -109,12 +109,15 @@ func (h *seederHints) run(t *torrent.Torrent) {
 
 func (h *seederHints) stop() { close(h.done) }
 
-// peerHints takes the seeder's hints. Hooks run with anacrolix's client
-// lock held, so they only queue; run changes the priorities.
+// peerHints takes the seeder's hints, and keeps this peer's connections
+// from asking for a piece another of them asked for (leftalone.go). Hooks
+// run with anacrolix's client lock held, so they only queue; run changes
+// the priorities.
 type peerHints struct {
 	in    chan []uint32 // taken by someone else
 	held  chan uint32   // announced by a neighbour
 	holds chan []bool   // a neighbour's bitfield (one that connected late)
+	asks  chan ask      // requests sent and ended
 	done  chan struct{}
 }
 
@@ -123,7 +126,22 @@ type peerHints struct {
 // ReadMessage hook.
 func (h *peerHints) watch(cfg *torrent.ClientConfig) {
 	h.in, h.held, h.holds = make(chan []uint32, 1024), make(chan uint32, 8192), make(chan []bool, 64)
-	h.done = make(chan struct{})
+	h.asks, h.done = make(chan ask, 8192), make(chan struct{})
+	// A request dropped here (the queue full) leaves its piece to the
+	// other connections sooner, or later: a duplicate or a wait of at most
+	// askedFor, never a piece left alone for good.
+	cfg.Callbacks.SentRequest = append(cfg.Callbacks.SentRequest, func(e torrent.PeerRequestEvent) {
+		select {
+		case h.asks <- ask{piece: uint32(e.Index), sent: true}:
+		default:
+		}
+	})
+	cfg.Callbacks.DeletedRequest = append(cfg.Callbacks.DeletedRequest, func(e torrent.PeerRequestEvent) {
+		select {
+		case h.asks <- ask{piece: uint32(e.Index)}:
+		default:
+		}
+	})
 	cfg.Callbacks.PeerConnAdded = append(cfg.Callbacks.PeerConnAdded, func(pc *torrent.PeerConn) {
 		pc.LocalLtepProtocolMap.AddUserProtocol(takenExt)
 	})
@@ -160,49 +178,36 @@ func (h *peerHints) watch(cfg *torrent.ClientConfig) {
 	}
 }
 
-// run leaves each piece taken by another peer alone until a neighbour
-// announces it or takenFor passes, until stop. A peer left with nothing
-// else to fetch takes them all back at once: near the end of a small
-// transfer, waiting out takenFor would cost more than a duplicate.
+// run sets the priority of each piece that leftAlone's rules change,
+// until stop.
 func (h *peerHints) run(t *torrent.Torrent) {
-	until := map[uint32]time.Time{}
+	la := newLeftAlone()
+	set := func(ps []uint32) {
+		for _, p := range ps {
+			if la.alone(p) {
+				t.Piece(int(p)).SetPriority(torrent.PiecePriorityNone)
+			} else {
+				t.Piece(int(p)).SetPriority(torrent.PiecePriorityNormal)
+			}
+		}
+	}
+	complete := func(p uint32) bool { return int(p) >= t.NumPieces() || t.PieceState(int(p)).Complete }
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	restore := func(p uint32) {
-		delete(until, p)
-		t.Piece(int(p)).SetPriority(torrent.PiecePriorityNormal)
-	}
 	for {
 		select {
 		case <-h.done:
 			return
+		case a := <-h.asks:
+			set(la.asked(a, time.Now()))
 		case ps := <-h.in:
-			for _, p := range ps {
-				if int(p) >= t.NumPieces() || t.PieceState(int(p)).Complete {
-					continue
-				}
-				if _, ok := until[p]; !ok {
-					t.Piece(int(p)).SetPriority(torrent.PiecePriorityNone)
-				}
-				until[p] = time.Now().Add(takenFor)
-			}
+			set(la.taken(slices.DeleteFunc(ps, complete), time.Now()))
 		case p := <-h.held:
-			if _, ok := until[p]; ok {
-				restore(p)
-			}
+			set(la.announced(func(q uint32) bool { return q == p }))
 		case bits := <-h.holds:
-			for p := range until {
-				if int(p) < len(bits) && bits[p] {
-					restore(p)
-				}
-			}
+			set(la.announced(func(q uint32) bool { return int(q) < len(bits) && bits[q] }))
 		case now := <-tick.C:
-			onlyTaken := len(until) > 0 && t.NumPieces()-t.Stats().PiecesComplete <= len(until)
-			for p, u := range until {
-				if onlyTaken || now.After(u) || t.PieceState(int(p)).Complete {
-					restore(p)
-				}
-			}
+			set(la.expire(now, t.NumPieces()-t.Stats().PiecesComplete, complete))
 		}
 	}
 }
