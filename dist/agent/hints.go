@@ -203,7 +203,7 @@ func (h *peerHints) run(t *torrent.Torrent) {
 		case ps := <-h.in:
 			set(la.taken(slices.DeleteFunc(ps, complete), time.Now()))
 		case p := <-h.held:
-			set(la.announced(func(q uint32) bool { return q == p }))
+			set(la.announcedPiece(p))
 		case bits := <-h.holds:
 			set(la.announced(func(q uint32) bool { return int(q) < len(bits) && bits[q] }))
 		case now := <-tick.C:

@@ -97,8 +97,16 @@ func (l *leftAlone) taken(ps []uint32, now time.Time) []uint32 {
 	return changed
 }
 
-// announced lets go the taken pieces a neighbour announced (has reports
-// which), and returns those no longer left alone.
+// announcedPiece lets go p if it was taken: a neighbour announced it.
+func (l *leftAlone) announcedPiece(p uint32) []uint32 {
+	if _, ok := l.until[p]; !ok {
+		return nil
+	}
+	return l.letGoTaken(p)
+}
+
+// announced lets go the taken pieces a neighbour's bitfield holds (has
+// reports which), and returns those no longer left alone.
 func (l *leftAlone) announced(has func(uint32) bool) []uint32 {
 	var changed []uint32
 	for p := range l.until {

@@ -1,4 +1,6 @@
-# The next 16-core device call's plan, as prepared in session 13 (not run yet). Append it to a
+# The next 16-core device call's plan, as prepared in session 13 (not run yet as of session 15, which
+# had no device; since d2c6774 every result also has received bytes/S, since d0763ce request
+# stealing no longer fetches pieces twice: compare base with the README's 16-core table). Append it to a
 # copy of ../shared/devbench/run.sh without that script's last two lines (which run one bench):
 #   bash ../shared/devbench/prepare.sh
 #   head -n -2 .devbench/run.sh > .devbench/plan.sh && cat docs/bench/16-core/next-plan.sh >> .devbench/plan.sh
