@@ -25,10 +25,12 @@ import "time"
 // before; at the end of a transfer, when every piece still missing is in
 // flight or taken, all are let go at once (as anacrolix's end game would).
 
-// askedFor is how long a piece asked for on one connection is left to it:
-// a piece takes a fraction of a second even from a sender serving several
-// peers at once, and a connection slower than this is better replaced.
-const askedFor = time.Second
+// askedFor is how long a piece asked for on one connection is left to it.
+// A piece takes a fraction of a second from a sender serving several
+// peers on a fast link, about a second on a 25 Mbit/s one; a request
+// older than this is on a slow or dead connection (unanswered.go drops a
+// silent one), and another connection may take it over.
+const askedFor = 4 * time.Second
 
 // ask is a request sent (sent) or ended: answered, cancelled, refused or
 // dropped with its connection.
