@@ -69,12 +69,15 @@ type Trial struct {
 
 // receivedRatio is the median of ReceivedBytes divided by size; NaN
 // without any.
-func (t Trial) receivedRatio(size int64) float64 {
-	r := make([]float64, len(t.ReceivedBytes))
-	for i, b := range t.ReceivedBytes {
+func (t Trial) receivedRatio(size int64) float64 { return Median(perSize(t.ReceivedBytes, size)) }
+
+// perSize returns each of bs divided by size.
+func perSize(bs []int64, size int64) []float64 {
+	r := make([]float64, len(bs))
+	for i, b := range bs {
 		r[i] = float64(b) / float64(size)
 	}
-	return Median(r)
+	return r
 }
 
 // Row summarizes the trials of one (method, N).
@@ -185,9 +188,7 @@ func summarize(method string, n int, trials []Trial, size int64, rate float64) R
 		r.OK++
 		makespans = append(makespans, t.Makespan)
 		ratios = append(ratios, float64(t.SeederTxBytes)/float64(size))
-		for _, b := range t.ReceivedBytes {
-			received = append(received, float64(b)/float64(size))
-		}
+		received = append(received, perSize(t.ReceivedBytes, size)...)
 		cpus = append(cpus, CPUPerGB(t.CPUSeconds, t.N, size))
 		hosts = append(hosts, t.HostSeconds...)
 	}
