@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/anacrolix/torrent"
 
@@ -15,8 +16,9 @@ import (
 // whose pieces the storage checks against their SHA-256 (checked: see
 // sha256Pieces) is decrypted here, chunk by chunk (chunkReader), and its
 // reader gives the payload; release ends it.
-func openDownload(ctx context.Context, o *seedOpts, t *torrent.Torrent, checked bool) (io.Reader, payloadOpener, func(), error) {
+func openDownload(ctx context.Context, o *seedOpts, t *torrent.Torrent, checked bool, reached *atomic.Int64) (io.Reader, payloadOpener, func(), error) {
 	r := newInOrder(ctx, t)
+	r.reached = reached
 	release := func() { r.Close() }
 	if checked && o.identity != "" {
 		head := make([]byte, len(seal.Magic))

@@ -70,7 +70,7 @@ func sealedTorrentOf(t testing.TB, plain []byte, pieceLen int64) (_ []byte, id s
 // readChunks reads the whole plaintext of the download through openDownload.
 func readChunks(t testing.TB, tor *torrent.Torrent, checked bool, id string) ([]byte, error) {
 	t.Helper()
-	r, open, release, err := openDownload(t.Context(), &seedOpts{identity: id, file: "data.tgz"}, tor, checked)
+	r, open, release, err := openDownload(t.Context(), &seedOpts{identity: id, file: "data.tgz"}, tor, checked, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func BenchmarkChunkReader(b *testing.B) {
 		open func() io.Reader
 	}{
 		{"chunks", func() io.Reader {
-			r, _, _, err := openDownload(b.Context(), &seedOpts{identity: id, file: "data.tgz"}, tor, checked)
+			r, _, _, err := openDownload(b.Context(), &seedOpts{identity: id, file: "data.tgz"}, tor, checked, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync/atomic"
 
 	"github.com/anacrolix/torrent"
 )
@@ -22,6 +23,9 @@ type inOrder struct {
 	close          func()
 	pieceLen, size int64
 	off            int64 // Read's
+	// reached, when set, is the end of the furthest read so far: how far
+	// the extraction has come, for the peer's result.
+	reached *atomic.Int64
 }
 
 // newInOrder returns a reader of t's data that hands out a piece once
@@ -64,6 +68,9 @@ func (r *inOrder) ReadAt(b []byte, off int64) (int, error) {
 		got, err := readPiece(r.t, i, b[n:n+int(k)], off-int64(i)*r.pieceLen)
 		n += got
 		off += int64(got)
+		if r.reached != nil && off > r.reached.Load() {
+			r.reached.Store(off) // one reader: no race between Load and Store
+		}
 		if err != nil {
 			return n, err
 		}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -189,13 +190,15 @@ func fetchAndExtract(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swar
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	extracted := make(chan error, 1)
-	go func() { extracted <- extractDownload(ctx, o, tf, sw) }()
+	var reached atomic.Int64
+	go func() { extracted <- extractDownload(ctx, o, tf, sw, &reached) }()
 	if err := download(ctx, o, tf, sw, ip, resume, false, rep); err != nil {
 		cancel()
 		<-extracted
 		return "", err
 	}
 	res := sw.src.done()
+	res.Behind = tf.info.TotalLength() - reached.Load()
 	rep.progress("extracting into %s", o.extractTo)
 	if err := <-extracted; err != nil {
 		return "", fmt.Errorf("extract: %w", err)
@@ -208,7 +211,8 @@ func fetchAndExtract(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swar
 // verified download, done by the peer itself as the pieces arrive, so a
 // fleet extracts the moment each host is ready instead of waiting for the
 // controller.
-func extractDownload(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swarm) error {
+// reached follows how much of the download it has read.
+func extractDownload(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swarm, reached *atomic.Int64) error {
 	want, err := torrentSums(o.file, tf)
 	if err != nil {
 		return err
@@ -219,7 +223,7 @@ func extractDownload(ctx context.Context, o *seedOpts, tf *torrentFile, sw *swar
 		// over the same bytes, is not computed again.
 		want.wants = nil
 	}
-	r, open, release, err := openDownload(ctx, o, sw.t, sw.checked())
+	r, open, release, err := openDownload(ctx, o, sw.t, sw.checked(), reached)
 	if err != nil {
 		return err
 	}

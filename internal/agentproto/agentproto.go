@@ -24,12 +24,15 @@ type PeerDone struct {
 	// from seeders (murder's seeder role) and from other peers: the
 	// swarm's share of the work.
 	FromSeeder, FromPeers int64
+	// Behind is the archive's bytes the extraction had still to read when
+	// the download ended: what the extraction's tail works through.
+	Behind int64
 }
 
 // Format is the status line: "done first_byte=0.412 downloaded=21.301 ...".
 func (d PeerDone) Format() string {
-	return fmt.Sprintf("done first_byte=%s downloaded=%s extracted=%s from_seeder=%d from_peers=%d",
-		secs(d.FirstByte), secs(d.Downloaded), secs(d.Extracted), d.FromSeeder, d.FromPeers)
+	return fmt.Sprintf("done first_byte=%s downloaded=%s extracted=%s from_seeder=%d from_peers=%d extract_behind=%d",
+		secs(d.FirstByte), secs(d.Downloaded), secs(d.Extracted), d.FromSeeder, d.FromPeers, d.Behind)
 }
 
 // IsDone reports whether a status line is a peer's success: "done", bare
@@ -49,6 +52,7 @@ func ParseDone(line string) (PeerDone, bool) {
 		Extracted:  dur(f["extracted"]),
 		FromSeeder: num(f["from_seeder"]),
 		FromPeers:  num(f["from_peers"]),
+		Behind:     num(f["extract_behind"]),
 	}, true
 }
 

@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite testdata/lines.golden")
 func TestGolden(t *testing.T) {
 	lines := []string{
 		PeerDone{FirstByte: 412 * time.Millisecond, Downloaded: 21301 * time.Millisecond,
-			Extracted: 21902 * time.Millisecond, FromSeeder: 1 << 20, FromPeers: 255 << 20}.Format(),
+			Extracted: 21902 * time.Millisecond, FromSeeder: 1 << 20, FromPeers: 255 << 20, Behind: 3 << 20}.Format(),
 		PeerDone{}.Format(),
 		Swarm{Seeds: 3, Leechers: 7, Left: 123456}.Format(),
 	}
@@ -40,7 +40,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestParseDone(t *testing.T) {
-	d := PeerDone{FirstByte: 412 * time.Millisecond, Downloaded: 21301 * time.Millisecond, Extracted: 21902 * time.Millisecond, FromSeeder: 5, FromPeers: 7}
+	d := PeerDone{FirstByte: 412 * time.Millisecond, Downloaded: 21301 * time.Millisecond, Extracted: 21902 * time.Millisecond, FromSeeder: 5, FromPeers: 7, Behind: 9}
 	got, ok := ParseDone(d.Format())
 	if !ok || got != d {
 		t.Errorf("ParseDone(Format(%+v)) = %+v, %v", d, got, ok)

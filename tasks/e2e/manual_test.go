@@ -131,6 +131,9 @@ func checkPeerReport(t *testing.T, path, archive string, peers int) {
 		if c["bytes from seeder"]+c["bytes from peers"] != fi.Size() {
 			t.Errorf("%s: counts %v, want %d bytes in all", h.Host, c, fi.Size())
 		}
+		if b, ok := c["bytes extracted after download"]; !ok || b < 0 || b > fi.Size() {
+			t.Errorf("%s: counts %v, want the bytes extracted after the download, 0 to %d", h.Host, c, fi.Size())
+		}
 		fromSeeder += c["bytes from seeder"]
 	}
 	t.Logf("the seeder sent %.2f copies of the archive to %d peers", float64(fromSeeder)/float64(fi.Size()), peers)

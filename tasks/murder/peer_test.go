@@ -31,7 +31,7 @@ func peerRun(t *testing.T, words ...string) (*taskstest.Fleet, []string, string)
 func TestPeer(t *testing.T) {
 	f, words, tmp := peerRun(t)
 	scriptStatus(f, "", "progress have=512 total=1024",
-		"done first_byte=0.100 downloaded=1.000 extracted=1.500 from_seeder=300 from_peers=724")
+		"done first_byte=0.100 downloaded=1.000 extracted=1.500 from_seeder=300 from_peers=724 extract_behind=512")
 	out, rep, err := runReport(t, f, fleetYAML, "murder:peer", words...)
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out)
@@ -74,7 +74,8 @@ func TestPeer(t *testing.T) {
 }
 
 // checkPeerReport: each peer's marks are in order, the host's own moments
-// placed after its start, and its bytes' sources are counted.
+// placed after its start, and its bytes' sources and what it extracted
+// after its download are counted.
 func checkPeerReport(t *testing.T, hosts []tasks.HostResult) {
 	t.Helper()
 	if len(hosts) != len(allPeers) {
@@ -90,8 +91,8 @@ func checkPeerReport(t *testing.T, hosts []tasks.HostResult) {
 		if len(m) != 5 || !near("first byte", 0.1) || !near("downloaded", 1) || !near("extracted", 1.5) || m["result seen"] < start {
 			t.Errorf("host %s: marks %v, want first byte, downloaded, extracted 0.1, 1 and 1.5 s after the start", h.Host, m)
 		}
-		if c := h.Counts; c["bytes from seeder"] != 300 || c["bytes from peers"] != 724 {
-			t.Errorf("host %s: counts %v, want 300 bytes from the seeder and 724 from peers", h.Host, c)
+		if c := h.Counts; c["bytes from seeder"] != 300 || c["bytes from peers"] != 724 || c["bytes extracted after download"] != 512 {
+			t.Errorf("host %s: counts %v, want 300 bytes from the seeder, 724 from peers and 512 extracted after the download", h.Host, c)
 		}
 	}
 }
