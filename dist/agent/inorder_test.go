@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 )
 
 // TestInOrder: a reader started before the first byte arrives reads the
-// whole torrent, byte for byte, as a peer downloads it.
+// whole torrent, byte for byte, as a peer downloads it, and says how far
+// it has read.
 func TestInOrder(t *testing.T) {
 	s := newInProcess(t, 8<<20+12345, false, nil) // a short last piece
 	want, err := os.ReadFile(filepath.Join(s.dir, "seed", "data.tgz"))
@@ -26,8 +28,10 @@ func TestInOrder(t *testing.T) {
 		err  error
 	}
 	got := make(chan read, 1)
+	var reached atomic.Int64
 	cls := s.download("p", 1, nil, func(pt *torrent.Torrent) {
 		r := newInOrder(context.Background(), pt)
+		r.reached = &reached
 		go func() {
 			defer r.Close()
 			b, err := io.ReadAll(r)
@@ -39,6 +43,9 @@ func TestInOrder(t *testing.T) {
 	case g := <-got:
 		if g.err != nil || !bytes.Equal(g.data, want) {
 			t.Fatalf("read %d bytes (%v), want the %d bytes seeded", len(g.data), g.err, len(want))
+		}
+		if reached.Load() != int64(len(want)) {
+			t.Errorf("reached %d, want %d", reached.Load(), len(want))
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the reader did not finish 30 s after the download")

@@ -71,7 +71,7 @@ func TestPeerStateMachine(t *testing.T) {
 	}
 	// --wait longer than what is left: "done" when the download and the
 	// peer's own extraction end.
-	done := "done first_byte=0.000 downloaded=10.000 extracted=10.050 from_seeder=0 from_peers=1000\n"
+	done := "done first_byte=0.000 downloaded=10.000 extracted=10.050 from_seeder=0 from_peers=1000 extract_behind=0\n"
 	long := cmd("status", "--run-dir", "/r", "--wait", "10s", "peer", "T1")
 	if _, r := a.Handle(long, nil); r.Stdout != done || r.Wait != 7050*time.Millisecond {
 		t.Fatalf("status --wait 10s at 3s: %+v", r)
