@@ -25,7 +25,8 @@ type PeerDone struct {
 	// swarm's share of the work.
 	FromSeeder, FromPeers int64
 	// Behind is the archive's bytes the extraction had still to read when
-	// the download ended: what the extraction's tail works through.
+	// the download ended: what the extraction's tail works through; -1
+	// when the line does not say (an agent older than the field).
 	Behind int64
 }
 
@@ -40,19 +41,23 @@ func (d PeerDone) Format() string {
 func IsDone(line string) bool { return line == "done" || strings.HasPrefix(line, "done ") }
 
 // ParseDone reads a line IsDone accepts; fields it does not know are
-// skipped, fields it lacks stay zero.
+// skipped, fields it lacks stay zero (Behind: -1).
 func ParseDone(line string) (PeerDone, bool) {
 	if !IsDone(line) {
 		return PeerDone{}, false
 	}
 	f := fields(line)
+	behind := int64(-1)
+	if v, ok := f["extract_behind"]; ok {
+		behind = num(v)
+	}
 	return PeerDone{
 		FirstByte:  dur(f["first_byte"]),
 		Downloaded: dur(f["downloaded"]),
 		Extracted:  dur(f["extracted"]),
 		FromSeeder: num(f["from_seeder"]),
 		FromPeers:  num(f["from_peers"]),
-		Behind:     num(f["extract_behind"]),
+		Behind:     behind,
 	}, true
 }
 

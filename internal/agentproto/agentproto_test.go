@@ -45,15 +45,19 @@ func TestParseDone(t *testing.T) {
 	if !ok || got != d {
 		t.Errorf("ParseDone(Format(%+v)) = %+v, %v", d, got, ok)
 	}
-	if got, ok := ParseDone("done"); !ok || got != (PeerDone{}) {
-		t.Errorf(`ParseDone("done") = %+v, %v; want zero, true`, got, ok)
+	if got, ok := ParseDone("done"); !ok || got != (PeerDone{Behind: -1}) {
+		t.Errorf(`ParseDone("done") = %+v, %v; want zero but Behind -1 (unknown), true`, got, ok)
+	}
+	older := "done first_byte=0.100 downloaded=1.000 extracted=1.500 from_seeder=1 from_peers=2"
+	if got, _ := ParseDone(older); got.Behind != -1 || got.FromPeers != 2 {
+		t.Errorf("ParseDone(%q) = %+v; want Behind -1 (not said) and the other fields", older, got)
 	}
 	for _, line := range []string{"", "doner", "progress have=1", "error: done"} {
 		if _, ok := ParseDone(line); ok {
 			t.Errorf("ParseDone(%q) accepted", line)
 		}
 	}
-	if got, _ := ParseDone("done first_byte=-1 from_peers=x later=9"); got != (PeerDone{}) {
+	if got, _ := ParseDone("done first_byte=-1 from_peers=x later=9 extract_behind=-5"); got != (PeerDone{}) {
 		t.Errorf("bad fields not zero: %+v", got)
 	}
 }

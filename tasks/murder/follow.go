@@ -102,7 +102,7 @@ func (f *follower) host(ctx context.Context, h *tasks.Host) error {
 	h.Mark("result seen")
 	h.Count("bytes from seeder", d.FromSeeder)
 	h.Count("bytes from peers", d.FromPeers)
-	if d.Extracted > 0 {
+	if d.Extracted > 0 && d.Behind >= 0 {
 		h.Count("bytes extracted after download", d.Behind)
 	}
 	return nil
