@@ -98,9 +98,16 @@ func (m *murderMethod) prepare(ctx context.Context, t *transfer) error {
 // report (each host's moments: peer started, first byte, downloaded,
 // extracted, result seen) goes beside the results, for reading where a
 // transfer's time went.
+// The bench prints a line of it too (timeline).
 func (m *murderMethod) run(ctx context.Context, t *transfer) error {
 	report := filepath.Join(m.b.o.Out, t.tag+".peer.json")
-	return m.task(ctx, m.cfg, "murder:peer", "tag="+t.tag, "destination_path="+destDir, "report="+report)
+	if err := m.task(ctx, m.cfg, "murder:peer", "tag="+t.tag, "destination_path="+destDir, "report="+report); err != nil {
+		return err
+	}
+	if tl, err := readTimeline(report); err == nil {
+		fmt.Fprintf(m.b.o.Stdout, "bench: murder n=%-3d %s: %s\n", t.n, t.tag, tl.format(m.b.o.Size))
+	}
+	return nil
 }
 
 // finish stops the seeder and the peers (which seed on for 30 s) and
