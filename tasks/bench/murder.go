@@ -97,13 +97,14 @@ func (m *murderMethod) prepare(ctx context.Context, t *transfer) error {
 // run is murder:peer: every peer downloads, verifies and extracts. Its
 // report (each host's moments: peer started, first byte, downloaded,
 // extracted, result seen) goes beside the results, for reading where a
-// transfer's time went.
-// The bench prints a line of it too (timeline).
+// transfer's time went, and the bench prints a line of it (timeline).
 func (m *murderMethod) run(ctx context.Context, t *transfer) error {
 	report := filepath.Join(m.b.o.Out, t.tag+".peer.json")
 	if err := m.task(ctx, m.cfg, "murder:peer", "tag="+t.tag, "destination_path="+destDir, "report="+report); err != nil {
 		return err
 	}
+	// The line is a reading aid: a report it cannot read costs the line,
+	// not the trial.
 	if tl, err := readTimeline(report); err == nil {
 		fmt.Fprintf(m.b.o.Stdout, "bench: murder n=%-3d %s: %s\n", t.n, t.tag, tl.format(m.b.o.Size))
 	}
