@@ -38,15 +38,11 @@ type swarmFlags struct {
 // defaultMaxConns bounds each peer's connections. A swarm does not need a
 // full mesh: a few sources keep a peer's link busy, and every connection
 // costs CPU in anacrolix (request and availability bookkeeping per piece
-// and connection), on the host and on the seeder it competes for. Measured
-// on the shaped fleet (go tool mage bench methods=murder): with anacrolix's
-// request pipelining, n=20 / n=40 at 128 MiB (2 reps), 80 connections
-// 25.3 / 48.1 s at 17.4 / 17.9 CPU-s/GB, 20 - / 33.1 s, 10 22.8 / 32.4 s
-// at 13.9 / 11.9 CPU-s/GB. With one whole piece in flight per connection
-// (wholePieceRequests), n=10 at 256 MiB (2-3 reps): 4 connections 31.1 s,
-// 6 29.7 s at 10.2 CPU-s/GB, 8 29.7 s, 10 30.0 s at 13.3 CPU-s/GB, 20
-// 31.3 s; n=40 at 128 MiB: 6 28.7 s, 10 30.2 s.
-const defaultMaxConns = 6
+// and connection), on the host and on the seeder it competes for. Four
+// left a host with too few sources at the end of some transfers; five
+// moved the bench's transfers as fast as six, with less CPU (the figures
+// are in the commit that set it and in the README).
+const defaultMaxConns = 5
 
 // defaultSeederConns bounds the seeder's connections. The seeder's link
 // is the scarce one, and a few connections with a whole piece in flight

@@ -40,7 +40,7 @@ func TestClientConfig(t *testing.T) {
 		{"TCP only", cfg.DisableUTP},
 		{"seeds while downloading", cfg.Seed},
 		{"no cap on unverified bytes (rarest first over all pieces)", cfg.MaxUnverifiedBytes == 0},
-		{"six connections", cfg.EstablishedConnsPerTorrent == defaultMaxConns && defaultMaxConns == 6},
+		{"five connections", cfg.EstablishedConnsPerTorrent == defaultMaxConns && defaultMaxConns == 5},
 		{"serves whole-piece requests", cfg.MaxAllocPeerRequestDataPerConn >= maxChunk},
 		{"no fast extension (a rejected cancel idles a connection)", !cfg.Extensions.GetBit(pp.ExtensionBitFast)},
 	} {

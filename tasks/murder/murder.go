@@ -34,7 +34,7 @@ func init() {
 		{"unsafe_please_delete", "", "empty the destination before extracting"},
 		{"do_not_download_torrent", "", "create_torrent leaves the .torrent on the seeder"},
 		{"stall_timeout", "", "how long a peer may go without data before it fails (90s, 5m)"},
-		{"peer_connections", "", "murder:peer: connections each peer keeps to other hosts (default 6; more where links have a large bandwidth-delay product)"},
+		{"peer_connections", "", "murder:peer: connections each peer keeps to other hosts (default 5; more where links have a large bandwidth-delay product)"},
 		{"seeder_connections", "", "murder:start_seeding: connections the seeder keeps (default 4)"},
 		{"piece_length", "", "murder:create_torrent: the torrent's piece length, a power of two from 16KiB to 64MiB (default: 512KiB up to 1 GiB, then doubling)"},
 		{"encrypt", "1", "encrypt the archive and the peer connections (0: plaintext, for other BitTorrent clients)"},
