@@ -1,6 +1,8 @@
 # The next 16-core device call's plan, as prepared in session 13 (not run yet as of session 15, which
 # had no device; since d2c6774 every result also has received bytes/S, since d0763ce request
-# stealing no longer fetches pieces twice: compare base with the README's 16-core table). Append it to a
+# stealing no longer fetches pieces twice, since 0ba4d81 a peer keeps five connections, not six
+# (pc6 below checks that at N = 80), and each murder rep prints its timeline (77ac1f6):
+# compare base with the README's 16-core table). Append it to a
 # copy of ../shared/devbench/run.sh without that script's last two lines (which run one bench):
 #   bash ../shared/devbench/prepare.sh
 #   head -n -2 .devbench/run.sh > .devbench/plan.sh && cat docs/bench/16-core/next-plan.sh >> .devbench/plan.sh
@@ -11,6 +13,7 @@
 # That machine's kernel keeps cubic from network namespaces: cc=auto falls back to its bbr.
 LIMIT=100 bench smoke n=3 size=16MiB methods=murder || exit 1
 LIMIT=200 bench base n=80 size=256MiB reps=3 methods=murder
+LIMIT=150 bench pc6 n=80 size=256MiB reps=2 methods=murder peer_connections=6
 LIMIT=150 bench pl256 n=80 size=256MiB reps=2 methods=murder piece_length=256KiB
 LIMIT=150 bench pc10 n=80 size=256MiB reps=2 methods=murder peer_connections=10
 tar czf "$OUT/peers.tgz" /opt/res-*/*/*.peer.json 2>/dev/null
