@@ -7,7 +7,7 @@
 #   bash ../shared/devbench/prepare.sh
 #   head -n -2 .devbench/run.sh > .devbench/plan.sh && cat docs/bench/16-core/next-plan.sh >> .devbench/plan.sh
 # then one device run: command `DEVICE=1 bash .devbench/plan.sh`, carry [".devbench"],
-# timeout_s 560 (about 7 minutes of benches: in session 13 an 82-host fleet built in ~25 s and
+# timeout_s 560 (about 8 minutes of benches, pl256 the one to drop if short: in session 13 an 82-host fleet built in ~25 s and
 # a transfer at N = 80 took ~45 s with its set-up). Each bench's results come back as NAME-results.*,
 # every trial's line is in run.log, and the per-host marks (downloaded, extracted) as peers.tgz.
 # That machine's kernel keeps cubic from network namespaces: cc=auto falls back to its bbr.
