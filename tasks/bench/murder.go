@@ -97,23 +97,25 @@ func (m *murderMethod) prepare(ctx context.Context, t *transfer) error {
 // run is murder:peer: every peer downloads, verifies and extracts. Its
 // report (each host's moments: peer started, first byte, downloaded,
 // extracted, result seen) goes beside the results, for reading where a
-// transfer's time went, and the bench prints a line of it (timeline).
+// transfer's time went; finish prints a line of it (timeline), outside
+// the measured time.
 func (m *murderMethod) run(ctx context.Context, t *transfer) error {
-	report := filepath.Join(m.b.o.Out, t.tag+".peer.json")
-	if err := m.task(ctx, m.cfg, "murder:peer", "tag="+t.tag, "destination_path="+destDir, "report="+report); err != nil {
-		return err
-	}
-	// The line is a reading aid: a report it cannot read costs the line,
-	// not the trial.
-	if tl, err := readTimeline(report); err == nil {
-		fmt.Fprintf(m.b.o.Stdout, "bench: murder n=%-3d %s: %s\n", t.n, t.tag, tl.format(m.b.o.Size))
-	}
-	return nil
+	return m.task(ctx, m.cfg, "murder:peer", "tag="+t.tag, "destination_path="+destDir, "report="+m.report(t))
 }
 
-// finish stops the seeder and the peers (which seed on for 30 s) and
-// removes the seeder's archive.
+// report is where run's report goes.
+func (m *murderMethod) report(t *transfer) string {
+	return filepath.Join(m.b.o.Out, t.tag+".peer.json")
+}
+
+// finish prints the transfer's timeline, stops the seeder and the peers
+// (which seed on for 30 s) and removes the seeder's archive.
 func (m *murderMethod) finish(t *transfer) error {
+	// The line is a reading aid: a report it cannot read (a failed
+	// transfer has none) costs the line, not the trial.
+	if tl, err := readTimeline(m.report(t)); err == nil {
+		fmt.Fprintf(m.b.o.Stdout, "bench: murder n=%-3d %s: %s\n", t.n, t.tag, tl.format(m.b.o.Size))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	err := errors.Join(
