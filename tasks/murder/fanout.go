@@ -14,8 +14,8 @@ import (
 )
 
 // distribute_files in three steps, so that the controller's uplink carries
-// a few copies of the ~20 MB agent instead of one per host (200 GB for
-// 10,000 hosts):
+// a few copies of the agent instead of one per host, ten thousand of them
+// for a fleet of ten thousand:
 //
 //  1. every host reports its facts and its agent's SHA-256 (one session;
 //     a host already running the build is done);

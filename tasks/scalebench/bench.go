@@ -17,11 +17,9 @@
 package scalebench
 
 import (
-	"bufio"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -31,8 +29,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -236,134 +232,6 @@ func writeKeys(dir string) (keyFiles, error) {
 	return k, os.WriteFile(k.clientPub, ssh.MarshalAuthorizedKey(cpub), 0o644)
 }
 
-// fleetProc is a running simfleet process, serving a shard of the hosts.
-type fleetProc struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
-}
-
-// simFleet is what runSize needs of the simulated fleet: the processes
-// (fleet) or, in tests, a Fleet in the test's own process.
-type simFleet interface {
-	stats() (Counters, error)
-	cpu() float64
-	stop()
-}
-
-// fleet is the simulated fleet: simfleet processes of at most ShardHosts
-// hosts each.
-type fleet []*fleetProc
-
-func startFleet(ctx context.Context, o Options, bin string, hosts int, keys keyFiles, stderr io.Writer) (simFleet, error) {
-	var f fleet
-	for from := 0; from < hosts; from += ShardHosts {
-		p, err := startShard(ctx, o, bin, from, min(from+ShardHosts, hosts), keys, stderr)
-		if err != nil {
-			f.stop()
-			return nil, err
-		}
-		f = append(f, p)
-	}
-	return f, nil
-}
-
-func startShard(ctx context.Context, o Options, bin string, from, to int, keys keyFiles, stderr io.Writer) (*fleetProc, error) {
-	rate := o.RateBits / 8
-	cmd := exec.CommandContext(ctx, bin, "-from", strconv.Itoa(from), "-to", strconv.Itoa(to), "-port", strconv.Itoa(o.Port),
-		"-hostkey", keys.hostKey, "-clientpub", keys.clientPub, "-size", strconv.FormatInt(o.Size, 10),
-		"-rate", strconv.FormatFloat(rate, 'f', -1, 64), "-extract", o.Extract.String(), "-uid", strconv.Itoa(os.Getuid()),
-		"-agent-fetch", time.Duration(float64(o.RealAgent)/rate*float64(time.Second)).String())
-	cmd.Stderr = stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	f := &fleetProc{cmd: cmd, in: in, out: bufio.NewReader(out)}
-	line, err := f.out.ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "ready ") {
-		f.stop()
-		return nil, fmt.Errorf("simfleet did not start (%q, %v): see tasks.log", line, err)
-	}
-	return f, nil
-}
-
-func (f *fleetProc) ask(req string, v any) error {
-	if _, err := io.WriteString(f.in, req+"\n"); err != nil {
-		return err
-	}
-	line, err := f.out.ReadString('\n')
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal([]byte(line), v)
-}
-
-// stats sums the shards' counters (and resets them); phases span the
-// shards' first and last answers.
-func (f fleet) stats() (Counters, error) {
-	sum := Counters{Kinds: map[string]int64{}, First: map[string]int64{}, Last: map[string]int64{}}
-	for _, p := range f {
-		var c Counters
-		if err := p.ask("stats", &c); err != nil {
-			return sum, err
-		}
-		sum.Conns += c.Conns
-		sum.Sessions += c.Sessions
-		sum.Execs += c.Execs
-		sum.SFTP += c.SFTP
-		sum.RxBytes += c.RxBytes
-		sum.TxBytes += c.TxBytes
-		sum.PutBytes += c.PutBytes
-		for k, n := range c.Kinds {
-			sum.Kinds[k] += n
-			if first, ok := sum.First[k]; !ok || c.First[k] < first {
-				sum.First[k] = c.First[k]
-			}
-			sum.Last[k] = max(sum.Last[k], c.Last[k])
-		}
-	}
-	return sum, nil
-}
-
-// cpu is the shards' CPU seconds so far.
-func (f fleet) cpu() float64 {
-	total := 0.0
-	for _, p := range f {
-		var v struct {
-			CPU float64 `json:"cpu_s"`
-		}
-		_ = p.ask("cpu", &v)
-		total += v.CPU
-	}
-	return total
-}
-
-func (f fleet) stop() {
-	for _, p := range f {
-		p.stop()
-	}
-}
-
-func (f *fleetProc) stop() {
-	_ = f.in.Close()
-	done := make(chan struct{})
-	go func() { _ = f.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = f.cmd.Process.Kill()
-		<-done
-	}
-}
-
 // config writes murder.yaml for a fleet of n peers: 127.1.0.1 is the
 // tracker and the seeder, HostIP(1..n) the peers; and known_hosts naming
 // every address with the shared host key.
@@ -436,68 +304,12 @@ func runSize(ctx context.Context, o Options, n int, dir string, start func(conte
 		if len(o.Tasks) > 0 && !contains(o.Tasks, s.task) {
 			continue
 		}
-		fmt.Fprintf(logf, "\n=== hosts=%d $ go tool mage %s %s\n", n, s.task, strings.Join(s.words, " "))
-		row := Row{Hosts: n, Task: s.task, TaskHosts: n}
-		switch s.task {
-		case "murder:distribute_files":
-			row.TaskHosts = n + 1
-		case "murder:start_tracker", "murder:stop_tracker", "murder:create_torrent", "murder:start_seeding", "murder:stop_seeding":
-			row.TaskHosts = 1
-		case "murder:clean_temp_files":
-			row.TaskHosts = n + 1
-		}
-		runtime.GC()
-		debug.FreeOSMemory()
-		resetPeakRSS()
-		fleetCPU0 := fp.cpu()
-		cpu0 := SelfCPU()
-		var stopProfile func()
-		if profile != "" && profiled[s.task] {
-			base := filepath.Join(profile, fmt.Sprintf("%s-%d", strings.TrimPrefix(s.task, "murder:"), n))
-			heapAt := time.Duration(0)
-			if s.task == "murder:peer" {
-				heapAt = o.SwarmTime() / 2
-			}
-			stopProfile = startProfile(base, heapAt)
-		}
-		stopSampler := sampleRuntime(&row)
-		t := time.Now()
-		err := tasks.Run(ctx, s.task, s.words, tasks.Options{Stdout: logf, Config: cfg, Getenv: func(string) string { return "" }})
-		row.WallS = time.Since(t).Seconds()
-		row.CPUS = (SelfCPU() - cpu0).Seconds()
-		stopSampler()
-		if stopProfile != nil {
-			stopProfile()
-		}
-		row.PeakRSSMiB = float64(peakRSS()) / (1 << 20)
-		row.FleetCPUS = fp.cpu() - fleetCPU0
-		c, serr := fp.stats()
-		if serr != nil {
-			return rows, setup, serr
-		}
-		row.Conns, row.Sessions, row.SentBytes, row.PutBytes, row.Kinds = c.Conns, c.Sessions, c.RxBytes, c.PutBytes, c.Kinds
-		row.PerHost = float64(c.Sessions) / float64(row.TaskHosts)
-		row.Phases = map[string][2]float64{}
-		for k, first := range c.First {
-			row.Phases[k] = [2]float64{float64(first-t.UnixNano()) / 1e9, float64(c.Last[k]-t.UnixNano()) / 1e9}
-		}
-		if s.task == "murder:peer" {
-			row.AddedS = row.WallS - o.SwarmTime().Seconds()
-			ph := func(k string) string { return fmt.Sprintf("%s %.1f-%.1fs", k, row.Phases[k][0], row.Phases[k][1]) }
-			o.logf("scalebench: hosts=%d murder:peer phases: %s, %s, %s, %s\n", n, ph("prepare-check"), ph("peer"), ph("status"), ph("extract"))
-		}
-		if s.task == "murder:distribute_files" && o.AgentSize > 0 {
-			row.AgentCopies = c.PutBytes / o.AgentSize
-			row.AgentFetch = c.Kinds[string(KFetch)]
-			row.RealBytes = row.AgentCopies * o.RealAgent
-		}
+		row, err := measureStep(ctx, o, n, s, fp, cfg, logf, profile)
 		if err != nil {
-			row.Err = firstLine(err.Error())
+			return rows, setup, err
 		}
-		o.logf("scalebench: hosts=%d %-24s wall %7.2fs cpu %6.2fs rss %6.0fMiB sessions/host %5.2f sent %s%s\n",
-			n, s.task, row.WallS, row.CPUS, row.PeakRSSMiB, row.PerHost, human(row.SentBytes), errNote(row.Err))
 		rows = append(rows, row)
-		if err != nil {
+		if row.Err != "" {
 			// Go on: a host lost in one task does not stop the others
 			// from being measured; the error is in the row.
 			errs = append(errs, fmt.Errorf("%s: %s", s.task, row.Err))
@@ -507,6 +319,72 @@ func runSize(ctx context.Context, o Options, n int, dir string, start func(conte
 		}
 	}
 	return rows, setup, errors.Join(errs...)
+}
+
+// measureStep runs one task of the sequence on the fleet and measures it.
+// The task's own failure is the row's Err; an error is the fleet's.
+func measureStep(ctx context.Context, o Options, n int, s step, fp simFleet, cfg *roles.Config, logf io.Writer, profile string) (Row, error) {
+	fmt.Fprintf(logf, "\n=== hosts=%d $ go tool mage %s %s\n", n, s.task, strings.Join(s.words, " "))
+	row := Row{Hosts: n, Task: s.task, TaskHosts: taskHosts(s.task, n)}
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	fleetCPU0, cpu0 := fp.cpu(), SelfCPU()
+	stopProfile := profileStep(o, s.task, n, profile)
+	stopSampler := sampleRuntime(&row)
+	t := time.Now()
+	err := tasks.Run(ctx, s.task, s.words, tasks.Options{Stdout: logf, Config: cfg, Getenv: func(string) string { return "" }})
+	row.WallS = time.Since(t).Seconds()
+	row.CPUS = (SelfCPU() - cpu0).Seconds()
+	stopSampler()
+	stopProfile()
+	row.PeakRSSMiB = float64(peakRSS()) / (1 << 20)
+	row.FleetCPUS = fp.cpu() - fleetCPU0
+	c, err2 := fp.stats()
+	if err2 != nil {
+		return row, err2
+	}
+	row.count(c, t, o)
+	if s.task == "murder:peer" {
+		ph := func(k string) string { return fmt.Sprintf("%s %.1f-%.1fs", k, row.Phases[k][0], row.Phases[k][1]) }
+		o.logf("scalebench: hosts=%d murder:peer phases: %s, %s, %s, %s\n", n, ph("prepare-check"), ph("peer"), ph("status"), ph("extract"))
+	}
+	if err != nil {
+		row.Err = firstLine(err.Error())
+	}
+	o.logf("scalebench: hosts=%d %-24s wall %7.2fs cpu %6.2fs rss %6.0fMiB sessions/host %5.2f sent %s%s\n",
+		n, s.task, row.WallS, row.CPUS, row.PeakRSSMiB, row.PerHost, human(row.SentBytes), errNote(row.Err))
+	return row, nil
+}
+
+// taskHosts is how many hosts a task of the sequence runs on in a fleet
+// of n peers.
+func taskHosts(task string, n int) int {
+	switch task {
+	case "murder:distribute_files", "murder:clean_temp_files":
+		return n + 1
+	case "murder:start_tracker", "murder:stop_tracker", "murder:create_torrent", "murder:start_seeding", "murder:stop_seeding":
+		return 1
+	}
+	return n
+}
+
+// count fills row with the fleet's counters c for a task started at t.
+func (row *Row) count(c Counters, t time.Time, o Options) {
+	row.Conns, row.Sessions, row.SentBytes, row.PutBytes, row.Kinds = c.Conns, c.Sessions, c.RxBytes, c.PutBytes, c.Kinds
+	row.PerHost = float64(c.Sessions) / float64(row.TaskHosts)
+	row.Phases = map[string][2]float64{}
+	for k, first := range c.First {
+		row.Phases[k] = [2]float64{float64(first-t.UnixNano()) / 1e9, float64(c.Last[k]-t.UnixNano()) / 1e9}
+	}
+	if row.Task == "murder:peer" {
+		row.AddedS = row.WallS - o.SwarmTime().Seconds()
+	}
+	if row.Task == "murder:distribute_files" && o.AgentSize > 0 {
+		row.AgentCopies = c.PutBytes / o.AgentSize
+		row.AgentFetch = c.Kinds[string(KFetch)]
+		row.RealBytes = row.AgentCopies * o.RealAgent
+	}
 }
 
 func errNote(e string) string {
@@ -519,109 +397,4 @@ func errNote(e string) string {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
-}
-
-// profiled are the tasks profiled at the largest fleet.
-var profiled = map[string]bool{"murder:distribute_files": true, "murder:peer": true, "murder:clean_temp_files": true}
-
-// startProfile CPU-profiles into base.cpu.pprof until the returned func
-// is called, samples mutex contention into base.mutex.pprof and, after
-// heapAt (0: at the end), takes a heap profile into base.heap.pprof.
-func startProfile(base string, heapAt time.Duration) func() {
-	f, err := os.Create(base + ".cpu.pprof")
-	if err != nil {
-		return func() {}
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return func() {}
-	}
-	runtime.SetMutexProfileFraction(20)
-	writeHeap := func() {
-		if hf, err := os.Create(base + ".heap.pprof"); err == nil {
-			_ = pprof.Lookup("heap").WriteTo(hf, 0)
-			hf.Close()
-		}
-	}
-	var heap *time.Timer
-	if heapAt > 0 {
-		heap = time.AfterFunc(heapAt, writeHeap)
-	}
-	return func() {
-		if heap == nil {
-			writeHeap()
-		} else {
-			heap.Stop()
-		}
-		pprof.StopCPUProfile()
-		f.Close()
-		if mf, err := os.Create(base + ".mutex.pprof"); err == nil {
-			_ = pprof.Lookup("mutex").WriteTo(mf, 0)
-			mf.Close()
-		}
-		runtime.SetMutexProfileFraction(0)
-	}
-}
-
-// sampleRuntime records the maxima of the goroutine count, the goroutine
-// stacks and the heap objects into row until the returned func is called.
-func sampleRuntime(row *Row) func() {
-	samples := []metrics.Sample{{Name: "/sched/goroutines:goroutines"}, {Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
-	take := func() {
-		metrics.Read(samples)
-		var v [3]int64
-		for i, s := range samples {
-			if s.Value.Kind() == metrics.KindUint64 {
-				v[i] = int64(s.Value.Uint64())
-			}
-		}
-		row.MaxGoroutines = max(row.MaxGoroutines, v[0])
-		row.MaxStacksMiB = max(row.MaxStacksMiB, float64(v[1])/(1<<20))
-		row.MaxHeapMiB = max(row.MaxHeapMiB, float64(v[2])/(1<<20))
-	}
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			take()
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() { close(stop); <-done }
-}
-
-// resetPeakRSS starts VmHWM again from the current RSS (Linux 4.0+).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSS is VmHWM in bytes, 0 if unknown.
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-func human(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2fGiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1fKiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%dB", n)
 }

@@ -15,8 +15,8 @@ const Usage = `words (all optional):
   hosts=100,1000      peer counts to run, each with one more host (tracker and seeder)
   size=256MiB         the archive's size (the swarm's time is size/rate)
   rate=100mbit        each simulated peer's download rate (tc units)
-  agent_size=64KiB    the fake agent distribute_files uploads (the real one is ~20 MB)
-  real_agent=20MB     the real agent's size, for the bytes a real run would send
+  agent_size=64KiB    the fake agent distribute_files uploads (the real one: real_agent)
+  real_agent=13.4MB   the real agent's size (linux/amd64, as distribute_files builds it), for the bytes a real run would send
   max_hosts=100       murder.yaml's ssh.max_hosts
   ssh_timeout=10s     murder.yaml's ssh.timeout (default: murder's, 10s)
   hostkeys=strict     off: no known_hosts and host_key_checking off (an experiment
@@ -54,7 +54,7 @@ type Options struct {
 
 // Defaults are the options with no words.
 func Defaults() Options {
-	return Options{Hosts: []int{100, 1000}, Size: 256 << 20, RateBits: 100e6, AgentSize: 64 << 10, RealAgent: 20e6,
+	return Options{Hosts: []int{100, 1000}, Size: 256 << 20, RateBits: 100e6, AgentSize: 64 << 10, RealAgent: 13.4e6,
 		MaxHosts: 100, Extract: 200 * time.Millisecond, Port: 2222, Profile: true, Out: "results"}
 }
 
