@@ -333,24 +333,24 @@ func measureStep(ctx context.Context, o Options, n int, s step, fp simFleet, cfg
 	stopProfile := profileStep(o, s.task, n, profile)
 	stopSampler := sampleRuntime(&row)
 	t := time.Now()
-	err := tasks.Run(ctx, s.task, s.words, tasks.Options{Stdout: logf, Config: cfg, Getenv: func(string) string { return "" }})
+	runErr := tasks.Run(ctx, s.task, s.words, tasks.Options{Stdout: logf, Config: cfg, Getenv: func(string) string { return "" }})
 	row.WallS = time.Since(t).Seconds()
 	row.CPUS = (SelfCPU() - cpu0).Seconds()
 	stopSampler()
 	stopProfile()
 	row.PeakRSSMiB = float64(peakRSS()) / (1 << 20)
 	row.FleetCPUS = fp.cpu() - fleetCPU0
-	c, err2 := fp.stats()
-	if err2 != nil {
-		return row, err2
+	c, err := fp.stats()
+	if err != nil {
+		return row, err
 	}
 	row.count(c, t, o)
 	if s.task == "murder:peer" {
 		ph := func(k string) string { return fmt.Sprintf("%s %.1f-%.1fs", k, row.Phases[k][0], row.Phases[k][1]) }
 		o.logf("scalebench: hosts=%d murder:peer phases: %s, %s, %s, %s\n", n, ph("prepare-check"), ph("peer"), ph("status"), ph("extract"))
 	}
-	if err != nil {
-		row.Err = firstLine(err.Error())
+	if runErr != nil {
+		row.Err = firstLine(runErr.Error())
 	}
 	o.logf("scalebench: hosts=%d %-24s wall %7.2fs cpu %6.2fs rss %6.0fMiB sessions/host %5.2f sent %s%s\n",
 		n, s.task, row.WallS, row.CPUS, row.PeakRSSMiB, row.PerHost, human(row.SentBytes), errNote(row.Err))
@@ -394,7 +394,8 @@ func errNote(e string) string {
 	return " FAILED: " + e
 }
 
+// firstLine is s's first line that is not blank.
 func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
 }
