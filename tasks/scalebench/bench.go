@@ -29,12 +29,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/murderfleet/murder/roles"
 	"github.com/murderfleet/murder/tasks"
@@ -44,21 +42,44 @@ import (
 // Tag names the bench's transfer.
 const Tag = "Scale1"
 
-// step is one task of the sequence, with its words.
+// step is one task of the sequence: its words, the hosts it runs on and
+// whether it is profiled (at the largest fleet, with profile=).
 type step struct {
-	task  string
-	words []string
+	task    string
+	words   []string
+	on      hostsOn
+	profile bool
+}
+
+// hostsOn is which hosts of the fleet a step runs on.
+type hostsOn int
+
+const (
+	onPeers hostsOn = iota // the peers
+	onAll                  // the peers, and the tracker and seeder's host
+	onOne                  // the tracker and seeder's host
+)
+
+// count is how many hosts that is in a fleet of n peers.
+func (h hostsOn) count(n int) int {
+	switch h {
+	case onAll:
+		return n + 1
+	case onOne:
+		return 1
+	}
+	return n
 }
 
 var sequence = []step{
-	{"murder:distribute_files", nil},
-	{"murder:start_tracker", nil},
-	{"murder:create_torrent", []string{"tag=" + Tag, "files_path=/srv/build"}},
-	{"murder:start_seeding", []string{"tag=" + Tag}},
-	{"murder:peer", []string{"tag=" + Tag, "destination_path=/srv/app"}},
-	{"murder:stop_seeding", []string{"tag=" + Tag}},
-	{"murder:stop_tracker", nil},
-	{"murder:clean_temp_files", []string{"tag=" + Tag}},
+	{"murder:distribute_files", nil, onAll, true},
+	{"murder:start_tracker", nil, onOne, false},
+	{"murder:create_torrent", []string{"tag=" + Tag, "files_path=/srv/build"}, onOne, false},
+	{"murder:start_seeding", []string{"tag=" + Tag}, onOne, false},
+	{"murder:peer", []string{"tag=" + Tag, "destination_path=/srv/app"}, onPeers, true},
+	{"murder:stop_seeding", []string{"tag=" + Tag}, onOne, false},
+	{"murder:stop_tracker", nil, onOne, false},
+	{"murder:clean_temp_files", []string{"tag=" + Tag}, onAll, true},
 }
 
 // Row is one task's measurement at one fleet size.
@@ -232,39 +253,6 @@ func writeKeys(dir string) (keyFiles, error) {
 	return k, os.WriteFile(k.clientPub, ssh.MarshalAuthorizedKey(cpub), 0o644)
 }
 
-// config writes murder.yaml for a fleet of n peers: 127.1.0.1 is the
-// tracker and the seeder, HostIP(1..n) the peers; and known_hosts naming
-// every address with the shared host key.
-func config(o Options, dir string, n int, keys keyFiles) (string, error) {
-	var kh, y strings.Builder
-	port := strconv.Itoa(o.Port)
-	for k := 0; k <= n; k++ {
-		kh.WriteString(knownhosts.Line([]string{knownhosts.Normalize(HostIP(k) + ":" + port)}, keys.hostPub))
-		kh.WriteByte('\n')
-	}
-	khPath := filepath.Join(dir, fmt.Sprintf("known_hosts-%d", n))
-	if err := os.WriteFile(khPath, []byte(kh.String()), 0o644); err != nil {
-		return "", err
-	}
-	fmt.Fprintf(&y, "set:\n  tracker_port: 8998\n  default_temp_path: %q\n  remote_murder_path: /srv/murder-sim\n", filepath.Join(dir, "local"))
-	checking := "strict"
-	if o.HostKeysOff {
-		// The experiment that prices known_hosts: no file, no checking.
-		khPath, checking = filepath.Join(dir, "no-known-hosts"), "off"
-	}
-	fmt.Fprintf(&y, "ssh:\n  user: sim\n  port: %d\n  identity_files: [%q]\n  known_hosts: %q\n  host_key_checking: %s\n  max_hosts: %d\n",
-		o.Port, keys.clientKey, khPath, checking, o.MaxHosts)
-	if o.SSHTimeout > 0 {
-		fmt.Fprintf(&y, "  timeout: %s\n", o.SSHTimeout)
-	}
-	fmt.Fprintf(&y, "roles:\n  tracker: [%s]\n  seeder: [%s]\n  peer:\n", HostIP(0), HostIP(0))
-	for k := 1; k <= n; k++ {
-		fmt.Fprintf(&y, "    - %s\n", HostIP(k))
-	}
-	p := filepath.Join(dir, fmt.Sprintf("murder-%d.yaml", n))
-	return p, os.WriteFile(p, []byte(y.String()), 0o644)
-}
-
 // fakeAgents hands distribute_files the small fake agent for every
 // platform.
 type fakeAgents struct{ path string }
@@ -325,12 +313,12 @@ func runSize(ctx context.Context, o Options, n int, dir string, start func(conte
 // The task's own failure is the row's Err; an error is the fleet's.
 func measureStep(ctx context.Context, o Options, n int, s step, fp simFleet, cfg *roles.Config, logf io.Writer, profile string) (Row, error) {
 	fmt.Fprintf(logf, "\n=== hosts=%d $ go tool mage %s %s\n", n, s.task, strings.Join(s.words, " "))
-	row := Row{Hosts: n, Task: s.task, TaskHosts: taskHosts(s.task, n)}
+	row := Row{Hosts: n, Task: s.task, TaskHosts: s.on.count(n)}
 	runtime.GC()
 	debug.FreeOSMemory()
 	resetPeakRSS()
 	fleetCPU0, cpu0 := fp.cpu(), SelfCPU()
-	stopProfile := profileStep(o, s.task, n, profile)
+	stopProfile := profileStep(o, s, n, profile)
 	stopSampler := sampleRuntime(&row)
 	t := time.Now()
 	runErr := tasks.Run(ctx, s.task, s.words, tasks.Options{Stdout: logf, Config: cfg, Getenv: func(string) string { return "" }})
@@ -355,18 +343,6 @@ func measureStep(ctx context.Context, o Options, n int, s step, fp simFleet, cfg
 	o.logf("scalebench: hosts=%d %-24s wall %7.2fs cpu %6.2fs rss %6.0fMiB sessions/host %5.2f sent %s%s\n",
 		n, s.task, row.WallS, row.CPUS, row.PeakRSSMiB, row.PerHost, human(row.SentBytes), errNote(row.Err))
 	return row, nil
-}
-
-// taskHosts is how many hosts a task of the sequence runs on in a fleet
-// of n peers.
-func taskHosts(task string, n int) int {
-	switch task {
-	case "murder:distribute_files", "murder:clean_temp_files":
-		return n + 1
-	case "murder:start_tracker", "murder:stop_tracker", "murder:create_torrent", "murder:start_seeding", "murder:stop_seeding":
-		return 1
-	}
-	return n
 }
 
 // count fills row with the fleet's counters c for a task started at t.

@@ -15,18 +15,15 @@ import (
 // What the bench measures of the controller's own process, beside wall
 // and CPU time: profiles, runtime maxima and peak RSS.
 
-// profiled are the tasks profiled at the largest fleet.
-var profiled = map[string]bool{"murder:distribute_files": true, "murder:peer": true, "murder:clean_temp_files": true}
-
-// profileStep starts profiling task into directory profile when it is
-// one of those profiled (profile empty: none), and returns what stops it.
-func profileStep(o Options, task string, n int, profile string) func() {
-	if profile == "" || !profiled[task] {
+// profileStep starts profiling s into directory profile when s is
+// profiled (profile empty: none), and returns what stops it.
+func profileStep(o Options, s step, n int, profile string) func() {
+	if profile == "" || !s.profile {
 		return func() {}
 	}
-	base := filepath.Join(profile, fmt.Sprintf("%s-%d", strings.TrimPrefix(task, "murder:"), n))
+	base := filepath.Join(profile, fmt.Sprintf("%s-%d", strings.TrimPrefix(s.task, "murder:"), n))
 	heapAt := time.Duration(0)
-	if task == "murder:peer" {
+	if s.task == "murder:peer" {
 		heapAt = o.SwarmTime() / 2
 	}
 	return startProfile(base, heapAt)

@@ -8,9 +8,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 // fleetProc is a running simfleet process, serving a shard of the hosts.
@@ -139,4 +142,37 @@ func (f *fleetProc) stop() {
 		_ = f.cmd.Process.Kill()
 		<-done
 	}
+}
+
+// config writes murder.yaml for a fleet of n peers: 127.1.0.1 is the
+// tracker and the seeder, HostIP(1..n) the peers; and known_hosts naming
+// every address with the shared host key.
+func config(o Options, dir string, n int, keys keyFiles) (string, error) {
+	var kh, y strings.Builder
+	port := strconv.Itoa(o.Port)
+	for k := 0; k <= n; k++ {
+		kh.WriteString(knownhosts.Line([]string{knownhosts.Normalize(HostIP(k) + ":" + port)}, keys.hostPub))
+		kh.WriteByte('\n')
+	}
+	khPath := filepath.Join(dir, fmt.Sprintf("known_hosts-%d", n))
+	if err := os.WriteFile(khPath, []byte(kh.String()), 0o644); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&y, "set:\n  tracker_port: 8998\n  default_temp_path: %q\n  remote_murder_path: /srv/murder-sim\n", filepath.Join(dir, "local"))
+	checking := "strict"
+	if o.HostKeysOff {
+		// The experiment that prices known_hosts: no file, no checking.
+		khPath, checking = filepath.Join(dir, "no-known-hosts"), "off"
+	}
+	fmt.Fprintf(&y, "ssh:\n  user: sim\n  port: %d\n  identity_files: [%q]\n  known_hosts: %q\n  host_key_checking: %s\n  max_hosts: %d\n",
+		o.Port, keys.clientKey, khPath, checking, o.MaxHosts)
+	if o.SSHTimeout > 0 {
+		fmt.Fprintf(&y, "  timeout: %s\n", o.SSHTimeout)
+	}
+	fmt.Fprintf(&y, "roles:\n  tracker: [%s]\n  seeder: [%s]\n  peer:\n", HostIP(0), HostIP(0))
+	for k := 1; k <= n; k++ {
+		fmt.Fprintf(&y, "    - %s\n", HostIP(k))
+	}
+	p := filepath.Join(dir, fmt.Sprintf("murder-%d.yaml", n))
+	return p, os.WriteFile(p, []byte(y.String()), 0o644)
 }
